@@ -1,0 +1,98 @@
+"""Executive agents: decide (propose), learn, then commit (advance)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from orgsim import learning
+from orgsim.budget import CMO, ROLES
+
+if TYPE_CHECKING:
+    from orgsim.model import Market
+
+
+class Executive(mesa.Agent):
+    """A CMO, CIO or CFO of one firm.
+
+    Holds a cooperation propensity toward each of its two peers (``coop[role]``), political
+    effort, an aspiration level and, for the CMO, a propensity to brief the CEO. Its influence
+    share lives in the model's ``influence`` array (the three shares of a firm sum to 1).
+    """
+
+    model: Market
+
+    def __init__(self, model: Market, firm: int, role: int, coop: np.ndarray, brief: float, effort: float) -> None:
+        super().__init__(model)
+        self.firm = firm
+        self.role = role
+        self.coop = np.asarray(coop, dtype=float).copy()  # propensity toward each role; own entry unused
+        self.coop[role] = 0.0
+        self.brief = float(brief) if role == CMO else 0.0
+        self.effort = float(effort)
+        self.willing = np.zeros(3, dtype=bool)
+        self.briefed = False
+        self.aspiration = 0.0
+        self.payoff = 0.0
+        self._next_coop = self.coop.copy()
+        self._next_brief = self.brief
+
+    @property
+    def role_name(self) -> str:
+        return ROLES[self.role]
+
+    @property
+    def influence(self) -> float:
+        return float(self.model.influence[self.firm, self.role])
+
+    def peers(self) -> tuple[int, int]:
+        a, b = (r for r in range(3) if r != self.role)
+        return a, b
+
+    # -- decide -------------------------------------------------------------------------------
+    def propose(self) -> None:
+        """Decide, for this quarter, with whom to work and (CMO) whether to brief the CEO."""
+        draws = self.rng.random(3)
+        self.willing = draws < self.coop
+        self.willing[self.role] = False
+        if self.role == CMO:
+            self.briefed = bool(self.rng.random() < self.brief)
+
+    # -- learn --------------------------------------------------------------------------------
+    def learn(self, payoff: float, margins: np.ndarray) -> None:
+        """Reinforcement on own payoff, then benchmarking; results wait in ``_next_*``."""
+        lp = self.model.config.learning
+        mech = self.model.config.mechanisms
+        coop, brief = self.coop.copy(), self.brief
+        if mech.reinforcement and lp.learning_rate > 0:
+            s = learning.stimulus(payoff, self.aspiration, lp.payoff_scale)
+            for peer in self.peers():
+                coop[peer] = learning.bush_mosteller(coop[peer], bool(self.willing[peer]), s, lp.learning_rate)
+            if self.role == CMO:
+                brief = learning.bush_mosteller(brief, self.briefed, s, lp.learning_rate)
+        self.aspiration += lp.aspiration_rate * (payoff - self.aspiration)
+        self.payoff = payoff
+        firms = self.model.config.market.firms
+        if mech.imitation and self.rng.random() < lp.imitation_rate:
+            other = int(self.rng.integers(0, firms - 1))
+            other += other >= self.firm
+            w = learning.imitation_weight(margins[self.firm], margins[other], lp.imitation_scale)
+            if w > 0:
+                model_exec = self.model.executive(other, self.role)
+                for peer in self.peers():
+                    coop[peer] = learning.imitate(coop[peer], model_exec.coop[peer], w)
+                if self.role == CMO:
+                    brief = learning.imitate(brief, model_exec.brief, w)
+        if lp.exploration > 0:
+            noise = self.rng.normal(0.0, lp.exploration, 3)
+            for peer in self.peers():
+                coop[peer] = learning.drift(coop[peer], noise[peer])
+            if self.role == CMO:
+                brief = learning.drift(brief, noise[self.role])
+        self._next_coop, self._next_brief = coop, brief
+
+    def advance(self) -> None:
+        """Commit what ``learn`` decided (all executives learn from the same state)."""
+        self.coop, self.brief = self._next_coop, self._next_brief

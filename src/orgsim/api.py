@@ -1,0 +1,115 @@
+"""The model as plain functions: ``simulate`` (tables) and ``run`` (scalar outcomes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from orgsim.config import ScenarioConfig
+from orgsim.scenarios import load
+
+#: scalar outcomes of a run, means over the last four quarters and all firms unless stated
+OUTCOMES = {
+    "influence_cmo": "CMO influence share",
+    "influence_cio": "CIO influence share",
+    "influence_cfo": "CFO influence share",
+    "coop_cmo_cio": "share of quarters in which CMO and CIO worked together",
+    "coop_cmo_cfo": "share of quarters in which CMO and CFO worked together",
+    "coop_cio_cfo": "share of quarters in which CIO and CFO worked together",
+    "cmo_briefs_ceo": "share of CMOs briefing the CEO",
+    "it_marketing_share": "governed marketing IT as a share of the IT budget",
+    "cmo_tech_share": "CMO-controlled (shadow) technology spend as a share of all technology spend",
+    "cmo_tech_claim_share": "the CMO's technology claim as a share of all technology spend",
+    "revenue": "revenue per firm and quarter",
+    "profit": "profit per firm and quarter",
+    "margin": "profit / revenue",
+    "data_integration": "data integration (1 - silo index)",
+    "analytics": "analytics capability",
+    "experience": "customer experience",
+    "quality": "product / operations quality",
+    "roi_measurement": "ROI measurement",
+    "incidents": "security incidents per firm and quarter",
+    "market_concentration": "Herfindahl index of market shares",
+}
+
+
+def outcomes(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
+    """Scalar outcomes of one run's ``firms`` table (means over the last ``last`` quarters)."""
+    end = int(firms["step"].max())
+    tail = firms[firms["step"] > end - last]
+    mean = tail.mean(numeric_only=True)
+    it_total = tail["budget_it_core"] + tail["budget_it_marketing"]
+    tech_total = it_total + tail["shadow_it"]
+    hhi = tail.groupby("step")["market_share"].apply(lambda s: float((s**2).sum())).mean()
+    out = {k: float(mean[k]) for k in OUTCOMES if k in mean.index}
+    out["it_marketing_share"] = float((tail["budget_it_marketing"] / it_total).mean())
+    out["cmo_tech_share"] = float((tail["shadow_it"] / tech_total).mean())
+    out["cmo_tech_claim_share"] = float((tail["cmo_tech_claim"] / tech_total).mean())
+    out["margin"] = float((tail["profit"] / tail["revenue"]).mean())
+    out["market_concentration"] = float(hhi)
+    return {k: out[k] for k in OUTCOMES}
+
+
+@dataclass
+class Results:
+    """One run: its resolved configuration, seed and tables."""
+
+    config: ScenarioConfig
+    seed: int
+    firms: pd.DataFrame
+    executives: pd.DataFrame
+    wall_time: float
+    run_id: str = ""
+    outcomes: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: run id, scenario, seed and the scalar outcomes."""
+        row = {"run_id": self.run_id, "scenario": self.config.name, "seed": self.seed, **self.outcomes}
+        return pd.DataFrame([row])
+
+
+def simulate(
+    scenario: str | Path | ScenarioConfig = "baseline",
+    seed: int | None = None,
+    *,
+    run_id: str = "",
+    progress: Callable[[int, int], None] | None = None,
+    **overrides: Any,
+) -> Results:
+    """Run a scenario (name, path or config) to its end and return its tables.
+
+    Keyword overrides use bare parameter names (``firms=4``, ``shadow_it_cap=0.5``, ``steps=20``);
+    ``seed`` defaults to the scenario's. ``progress(done, total)`` is called after every quarter.
+    """
+    from orgsim.model import Market
+
+    cfg = load(scenario if isinstance(scenario, ScenarioConfig) else str(scenario), overrides or None)
+    seed = cfg.seed if seed is None else int(seed)
+    start = time.perf_counter()
+    model = Market(cfg, rng=seed, run_id=run_id)
+    while model.running:
+        model.step()
+        if progress is not None:
+            progress(model.steps, cfg.steps)
+    firms = model.firm_table()
+    wall = time.perf_counter() - start
+    return Results(cfg, seed, firms, model.executive_table(), wall, run_id, outcomes(firms))
+
+
+def run(config: dict[str, Any], seed: int) -> dict[str, float]:
+    """The model as a plain function of scalar outcomes, for experiment tools.
+
+    ``config`` maps parameter names (bare or dotted) to values; an optional ``"scenario"`` key
+    names the base scenario (default ``"baseline"``).
+    """
+    params = dict(config)
+    scenario = params.pop("scenario", "baseline")
+    res = simulate(scenario, int(np.int64(seed)), **params)
+    return res.outcomes

@@ -1,0 +1,405 @@
+"""The Market: F firms, N customers, three executives per firm; one step is one quarter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from orgsim import budget, capabilities, influence
+from orgsim.agents import Executive
+from orgsim.budget import CFO, CIO, CMO
+from orgsim.config import ScenarioConfig
+from orgsim.market import ChoiceInputs, Customers
+from orgsim.scenarios import environment_paths, load
+
+#: per-quarter per-firm columns recorded by the model (see docs/OUTPUTS.md)
+FIRM_COLUMNS = (
+    "revenue", "profit", "market_share", "budget", "budget_marketing", "budget_it_core",
+    "budget_it_marketing", "shadow_it", "budget_finance", "conflict_loss", "cmo_tech_claim",
+    "influence_cmo", "influence_cio", "influence_cfo", "coop_cmo_cio", "coop_cmo_cfo",
+    "coop_cio_cfo", "cmo_briefs_ceo", "data_integration", "analytics", "experience", "quality",
+    "roi_measurement", "it_appraisal", "shadow_stock", "incidents", "pressure", "threat", "climate",
+)
+#: per-quarter per-executive columns
+EXEC_COLUMNS = ("influence", "coop_cmo", "coop_cio", "coop_cfo", "brief", "effort", "payoff", "credit")
+PAIR_COLUMNS = ("coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo")
+
+
+# Model-level reporters for Mesa's DataCollector (named functions so the model pickles).
+def mean_influence_cmo(m: Market) -> float:
+    return float(m.influence[:, CMO].mean())
+
+
+def mean_influence_cio(m: Market) -> float:
+    return float(m.influence[:, CIO].mean())
+
+
+def mean_influence_cfo(m: Market) -> float:
+    return float(m.influence[:, CFO].mean())
+
+
+def share_coop_cmo_cio(m: Market) -> float:
+    return float(m.coop[:, 0].mean())
+
+
+def share_coop_cmo_cfo(m: Market) -> float:
+    return float(m.coop[:, 1].mean())
+
+
+def share_cmo_briefs(m: Market) -> float:
+    return float(m.briefed.mean())
+
+
+def mean_profit(m: Market) -> float:
+    return float(m.profit.mean())
+
+
+def pressure_now(m: Market) -> float:
+    return float(m.paths.pressure[min(m.steps, m.config.steps)])
+
+
+REPORTERS = {
+    "influence_cmo": mean_influence_cmo,
+    "influence_cio": mean_influence_cio,
+    "influence_cfo": mean_influence_cfo,
+    "coop_cmo_cio": share_coop_cmo_cio,
+    "coop_cmo_cfo": share_coop_cmo_cfo,
+    "cmo_briefs_ceo": share_cmo_briefs,
+    "profit": mean_profit,
+    "pressure": pressure_now,
+}
+
+
+def _beta(rng: np.random.Generator, mean: float, concentration: float, size: int) -> np.ndarray:
+    """Beta draws with a given mean; degenerate means give constants."""
+    if mean <= 0.0 or mean >= 1.0:
+        return np.full(size, float(mean))
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=size)
+
+
+class Market(mesa.Model):
+    """orgsim's model.
+
+    ``Market(scenario="baseline", rng=None, **params)``: ``scenario`` is a shipped name, a TOML path
+    or a :class:`ScenarioConfig`; keyword parameters override it by bare name (``firms=4``,
+    ``shadow_it_cap=0.5``) or as ``steps``; ``rng`` defaults to the scenario's seed.
+    """
+
+    def __init__(self, scenario: str | ScenarioConfig = "baseline", *, rng: Any = None,
+                 run_id: str = "", **params: Any) -> None:
+        cfg = load(scenario, params or None)
+        if rng is None:
+            rng = cfg.seed
+        if isinstance(rng, np.integer):
+            rng = int(rng)
+        super().__init__(rng=rng)
+        self.config = cfg
+        self.scenario_name = cfg.name
+        self.seed = rng if isinstance(rng, int) else None
+        self.run_id = run_id
+        self.paths = environment_paths(cfg)
+        mk, fp, ex = cfg.market, cfg.firm, cfg.executives
+        f = mk.firms
+        self.n_firms = f
+
+        self.customers = Customers(mk.customers, f, mk.network_degree, mk.network_rewiring,
+                                   mk.taste_mean, mk.taste_concentration, self.rng)
+        self.quality = np.full(f, fp.quality_start)
+        self.integration = np.full(f, fp.integration_start)
+        self.analytics = np.full(f, fp.analytics_start)
+        self.experience = np.full(f, fp.experience_start)
+        self.roi = np.full(f, fp.roi_start)
+        self.appraisal = np.full(f, fp.appraisal_start)
+        self.shadow_stock = np.zeros(f)
+        self.incidents = np.zeros(f, dtype=np.int64)
+        self.influence = np.tile([ex.influence_cmo, ex.influence_cio, ex.influence_cfo], (f, 1)).astype(float)
+        self.credits = self.influence.copy()
+        self.coop = np.zeros((f, 3))
+        self.briefed = np.zeros(f, dtype=bool)
+        self.coop_history = np.zeros((4, f, 3))
+        self.switched = 0
+
+        # executives, drawn per firm from the disposition distributions
+        means = {(CMO, CIO): ex.coop_cmo_cio, (CIO, CMO): ex.coop_cio_cmo, (CMO, CFO): ex.coop_cmo_cfo,
+                 (CFO, CMO): ex.coop_cfo_cmo, (CIO, CFO): ex.coop_cio_cfo, (CFO, CIO): ex.coop_cfo_cio}
+        conc = ex.propensity_concentration
+        draws = {k: _beta(self.rng, m, conc, f) for k, m in means.items()}
+        brief = _beta(self.rng, ex.brief_mean, conc, f)
+        effort = _beta(self.rng, ex.effort_mean, conc, (f * 3)).reshape(f, 3)
+        self.exec_grid: list[list[Executive]] = []
+        for i in range(f):
+            row = []
+            for role in (CMO, CIO, CFO):
+                coop = np.zeros(3)
+                for peer in range(3):
+                    if peer != role:
+                        coop[peer] = draws[(role, peer)][i]
+                row.append(Executive(self, i, role, coop, brief[i], effort[i, role]))
+            self.exec_grid.append(row)
+        self.executives = self.agents_by_type[Executive]
+
+        # first year's revenue and budget
+        self.revenue = self._revenue(0)
+        self.revenue_history = [self.revenue.copy()]
+        self.profit = self.revenue * (1.0 - fp.variable_cost) - cfg.levers.budget_share * self.revenue
+        self.margin_history = [self._margin()]
+        self.domain = np.tile([fp.start_share_marketing, 1.0 - fp.start_share_marketing - fp.start_share_finance,
+                               fp.start_share_finance], (f, 1))
+        governed = np.array([row[CMO].coop[CIO] * row[CIO].coop[CMO] for row in self.exec_grid])
+        self.alloc = self._allocate(cfg.levers.budget_share * self.revenue, self.domain, np.zeros(f), governed, 0)
+        self.profit = self.revenue * (1.0 - fp.variable_cost) - self.alloc.budget
+
+        # recording
+        self._firm_rec = {c: np.zeros((cfg.steps + 1, f)) for c in FIRM_COLUMNS}
+        self._exec_rec = {c: np.zeros((cfg.steps + 1, f, 3)) for c in EXEC_COLUMNS}
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
+        self._record(0)
+        self.datacollector.collect(self)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def executive(self, firm: int, role: int) -> Executive:
+        return self.exec_grid[firm][role]
+
+    @property
+    def quarter(self) -> int:
+        return self.steps
+
+    def _env(self, q: int) -> tuple[float, float, float]:
+        q = min(q, self.config.steps)
+        return float(self.paths.pressure[q]), float(self.paths.threat[q]), float(self.paths.climate[q])
+
+    def _revenue(self, q: int) -> np.ndarray:
+        cfg = self.config
+        _, _, climate = self._env(q)
+        base = self.customers.shares() * cfg.market.firms * cfg.market.revenue_per_firm * climate
+        sd = cfg.environment.revenue_noise
+        if sd > 0:
+            base = base * np.exp(self.rng.normal(-0.5 * sd * sd, sd, self.n_firms))
+        return base
+
+    def _margin(self) -> np.ndarray:
+        return np.where(self.revenue > 0, self.profit / np.where(self.revenue > 0, self.revenue, 1.0), 0.0)
+
+    def _allocate(self, budget_q: np.ndarray, domain: np.ndarray, lost: np.ndarray,
+                  governed: np.ndarray, q: int) -> budget.Allocation:
+        cfg = self.config
+        pressure, _, _ = self._env(q)
+        claim = budget.tech_claim(pressure, self.analytics, self.experience, cfg.market.beta_personalisation,
+                                  cfg.market.beta_experience, cfg.firm.tech_claim_max)
+        return budget.allocate(budget_q, domain, lost, claim, governed, cfg.levers.shadow_it_cap,
+                               cfg.mechanisms.shadow_it)
+
+    # -- the quarter --------------------------------------------------------------------------
+    def step(self) -> None:
+        q = self.steps
+        self.customers_choose(q)
+        self.executives_interact(q)
+        if q > 1 and (q - 1) % 4 == 0:
+            self.budget_round(q)
+        self.capabilities_move(q)
+        self.influence_moves(q)
+        self.executives_learn(q)
+        self._record(q)
+        self.datacollector.collect(self)
+        if q >= self.config.steps:
+            self.running = False
+
+    def customers_choose(self, q: int) -> None:
+        """1. A share of customers reconsiders and picks a firm by a logit choice."""
+        cfg, mk = self.config, self.config.market
+        pressure, _, _ = self._env(q)
+        inputs = ChoiceInputs(
+            quality=self.quality, experience=self.experience, analytics=self.analytics, pressure=pressure,
+            beta_quality=mk.beta_quality, beta_experience=mk.beta_experience,
+            beta_personalisation=mk.beta_personalisation,
+            beta_word_of_mouth=mk.beta_word_of_mouth if cfg.mechanisms.word_of_mouth else 0.0,
+            switching_cost=mk.switching_cost * (1.0 - pressure),
+            experience_weight_floor=mk.experience_weight_floor,
+            reconsider=min(1.0, mk.reconsider_base + mk.reconsider_pressure * pressure),
+        )
+        self.switched = self.customers.choose(inputs, self.rng)
+        self.revenue = self._revenue(q)
+        self.revenue_history.append(self.revenue.copy())
+
+    def executives_interact(self, q: int) -> None:
+        """2. Each pair works together if both are willing (CMO-CFO also under an ROI mandate)."""
+        self.executives.do("propose")
+        coop = np.zeros((self.n_firms, 3))
+        for i, (cmo, cio, cfo) in enumerate(self.exec_grid):
+            coop[i, 0] = cmo.willing[CIO] and cio.willing[CMO]
+            coop[i, 1] = cmo.willing[CFO] and cfo.willing[CMO]
+            coop[i, 2] = cio.willing[CFO] and cfo.willing[CIO]
+            self.briefed[i] = cmo.briefed
+        mandate = self.config.levers.roi_mandate
+        if mandate > 0:
+            coop[:, 1] = np.maximum(coop[:, 1], self.rng.random(self.n_firms) < mandate)
+        self.coop = coop
+        self.coop_history = np.roll(self.coop_history, 1, axis=0)
+        self.coop_history[0] = coop
+
+    def budget_round(self, q: int) -> None:
+        """3. Yearly: sticky split, contested part by contest or bargain; who controls marketing IT."""
+        cfg = self.config
+        lv, fp = cfg.levers, cfg.firm
+        year = np.array(self.revenue_history[-4:]).mean(axis=0)
+        budget_q = lv.budget_share * year
+        evidence = np.ones((self.n_firms, 3))
+        if cfg.mechanisms.roi_evidence_on:
+            evidence[:, CMO] += cfg.influence.roi_evidence * self.roi
+        effort = np.array([[e.effort for e in row] for row in self.exec_grid])
+        strength = self.influence * evidence * (effort if lv.budget_rule == "contest" else 1.0)
+        trust = self.coop_history.mean(axis=(0, 2))
+        lost = budget.conflict_loss_share(effort, trust, fp.conflict_loss)
+        self.domain, lost_share = budget.domain_split(self.domain, strength, lv.contested_share, lost,
+                                                      fp.contest_exponent, lv.budget_rule)
+        governed = self.coop_history[:, :, 0].mean(axis=0)
+        self.alloc = self._allocate(budget_q, self.domain, lost_share, governed, q)
+
+    def capabilities_move(self, q: int) -> None:
+        """4. Stocks move with spending and joint work; incidents knock quality down; profit."""
+        cfg, fp = self.config, self.config.firm
+        _, threat, _ = self._env(q)
+        a, unit = self.alloc, cfg.market.revenue_per_firm
+        links = np.zeros((self.n_firms, 3))
+        for k, (x, y) in enumerate(influence.PAIRS):
+            links[:, x] += self.coop[:, k]
+            links[:, y] += self.coop[:, k]
+        it_eff = 1.0 + fp.appraisal_gain * self.appraisal
+        core = a.it_core / unit * it_eff * (1.0 - fp.coordination_cost * links[:, CIO])
+        governed = a.it_marketing / unit * it_eff
+        shadow = a.shadow_it / unit
+        campaigns = (a.marketing / unit * (1.0 - capabilities.waste_share(self.roi, fp.waste_max))
+                     * (1.0 - fp.coordination_cost * links[:, CMO]))
+        lever = 1.0 - fp.analytics_leverage + fp.analytics_leverage * self.analytics
+        self.quality = capabilities.stock_step(self.quality, core, fp.quality_growth, fp.quality_decay)
+        self.analytics = capabilities.stock_step(
+            self.analytics, (governed + fp.shadow_speed * shadow) * self.integration,
+            fp.analytics_growth, fp.analytics_decay)
+        self.integration = capabilities.integration_step(
+            self.integration, governed, shadow, fp.integration_growth, fp.silo_growth, fp.integration_decay)
+        self.experience = capabilities.stock_step(self.experience, campaigns * lever,
+                                                  fp.experience_growth, fp.experience_decay)
+        self.roi = capabilities.stock_step(self.roi, self.coop[:, 1], fp.roi_growth, fp.roi_decay)
+        self.appraisal = capabilities.stock_step(self.appraisal, self.coop[:, 2], fp.appraisal_growth,
+                                                 fp.appraisal_decay)
+        self.shadow_stock = self.shadow_stock * (1.0 - fp.shadow_decay) + shadow
+        if cfg.mechanisms.incidents:
+            lam = capabilities.incident_rate(threat, self.quality, self.shadow_stock, fp.incident_rate,
+                                             fp.security_protection, fp.shadow_risk)
+            self.incidents = self.rng.poisson(lam)
+        else:
+            self.incidents = np.zeros(self.n_firms, dtype=np.int64)
+        self.quality = self.quality * (1.0 - fp.incident_quality_loss) ** self.incidents
+        loss = self.incidents * fp.incident_cost / 100.0 * unit
+        self.profit = self.revenue * (1.0 - fp.variable_cost) - a.budget - loss
+        self.margin_history.append(self._margin())
+
+    def influence_moves(self, q: int) -> None:
+        """5. The CEO credits each executive; influence moves toward the credited shares."""
+        cfg, ip, mech = self.config, self.config.influence, self.config.mechanisms
+        pressure, threat, climate = self._env(q)
+        hist = self.revenue_history
+        prev = hist[-5] if len(hist) >= 5 else hist[0]
+        decline = np.clip((prev - self.revenue) / np.where(prev > 0, prev, 1.0), 0.0, None)
+        stress = max(0.0, 1.0 - climate) + decline
+        crit = influence.criticality(pressure, threat, self.quality, stress, ip)
+        own = np.column_stack([self.experience, self.quality, np.clip(0.5 + self._margin(), 0.0, 1.0)])
+        visibility = np.ones((self.n_firms, 3))
+        if mech.briefing:
+            visibility[:, CMO] = np.where(self.briefed, 1.0, ip.visibility_unbriefed)
+        else:
+            visibility[:, CMO] = ip.visibility_unbriefed
+        joint = influence.joint_value(crit, self.analytics, self.integration, self.roi, self.appraisal)
+        weight = ip.joint_credit if mech.joint_credit_on else 0.0
+        dependence = np.zeros((self.n_firms, 3))
+        if mech.resource_dependence:
+            b = np.where(self.alloc.budget > 0, self.alloc.budget, 1.0)
+            dependence[:, CIO] = ip.dependence_weight * self.alloc.it_marketing / b
+        self.credits = influence.credit(own, crit, visibility, self.coop, joint, weight,
+                                        cfg.firm.coordination_cost, dependence)
+        self._influence_before = self.influence.copy()
+        self.influence = influence.update(self.influence, self.credits, ip.influence_rate)
+
+    def executives_learn(self, q: int) -> None:
+        """6. Reinforcement on own payoff, then benchmarking; committed together."""
+        lp = self.config.learning
+        margins_hist = np.array(self.margin_history[-4:])
+        margins = margins_hist.mean(axis=0)
+        d_margin = self.margin_history[-1] - self.margin_history[-2]
+        gain = self.influence - self._influence_before
+        for i, row in enumerate(self.exec_grid):
+            for e in row:
+                e.learn(float(gain[i, e.role] + lp.profit_weight * d_margin[i]), margins)
+        self.executives.do("advance")
+
+    # -- results ------------------------------------------------------------------------------
+    def _record(self, q: int) -> None:
+        a, r = self.alloc, self._firm_rec
+        pressure, threat, climate = self._env(q)
+        values = {
+            "revenue": self.revenue, "profit": self.profit, "market_share": self.customers.shares(),
+            "budget": a.budget, "budget_marketing": a.marketing, "budget_it_core": a.it_core,
+            "budget_it_marketing": a.it_marketing, "shadow_it": a.shadow_it, "budget_finance": a.finance,
+            "conflict_loss": a.conflict, "cmo_tech_claim": a.tech_claim,
+            "influence_cmo": self.influence[:, CMO], "influence_cio": self.influence[:, CIO],
+            "influence_cfo": self.influence[:, CFO], "coop_cmo_cio": self.coop[:, 0],
+            "coop_cmo_cfo": self.coop[:, 1], "coop_cio_cfo": self.coop[:, 2], "cmo_briefs_ceo": self.briefed,
+            "data_integration": self.integration, "analytics": self.analytics, "experience": self.experience,
+            "quality": self.quality, "roi_measurement": self.roi, "it_appraisal": self.appraisal,
+            "shadow_stock": self.shadow_stock, "incidents": self.incidents,
+            "pressure": pressure, "threat": threat, "climate": climate,
+        }
+        for c in FIRM_COLUMNS:
+            r[c][q] = values[c]
+        e = self._exec_rec
+        e["influence"][q] = self.influence
+        e["credit"][q] = self.credits
+        for i, row in enumerate(self.exec_grid):
+            for ex in row:
+                e["coop_cmo"][q, i, ex.role] = ex.coop[CMO]
+                e["coop_cio"][q, i, ex.role] = ex.coop[CIO]
+                e["coop_cfo"][q, i, ex.role] = ex.coop[CFO]
+                e["brief"][q, i, ex.role] = ex.brief
+                e["effort"][q, i, ex.role] = ex.effort
+                e["payoff"][q, i, ex.role] = ex.payoff
+
+    def run(self) -> Market:
+        """Step until the scenario's length."""
+        while self.running:
+            self.step()
+        return self
+
+    def firm_table(self):
+        """Tidy per-quarter per-firm table (pandas), up to the current quarter."""
+        import pandas as pd
+
+        n_q, f = self.steps + 1, self.n_firms
+        steps = np.repeat(np.arange(n_q), f)
+        data: dict[str, Any] = {
+            "run_id": self.run_id, "scenario": self.scenario_name,
+            "seed": self.seed if self.seed is not None else -1,
+            "step": steps.astype(np.int32), "firm": np.tile(np.arange(f), n_q).astype(np.int32),
+        }
+        ints = {"incidents", "coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo"}
+        for c in FIRM_COLUMNS:
+            col = self._firm_rec[c][:n_q].ravel()
+            data[c] = col.astype(np.int32) if c in ints else col
+        return pd.DataFrame(data)
+
+    def executive_table(self):
+        """Tidy per-quarter per-executive table (pandas)."""
+        import pandas as pd
+
+        n_q, f = self.steps + 1, self.n_firms
+        data: dict[str, Any] = {
+            "run_id": self.run_id, "scenario": self.scenario_name,
+            "seed": self.seed if self.seed is not None else -1,
+            "step": np.repeat(np.arange(n_q), f * 3).astype(np.int32),
+            "firm": np.tile(np.repeat(np.arange(f), 3), n_q).astype(np.int32),
+            "role": np.tile(np.array(["cmo", "cio", "cfo"] * f), n_q),
+        }
+        for c in EXEC_COLUMNS:
+            data[c] = self._exec_rec[c][:n_q].reshape(-1)
+        return pd.DataFrame(data)
