@@ -1,0 +1,32 @@
+# orgsim: two commands on a fresh clone —  `make run` (install + baseline) and `make test` (install + tests).
+PYTHON ?= python3.12
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: run test install lint clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "orgsim needs Python >= 3.12 ($(PYTHON) not found; set PYTHON=...)"; exit 2; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, run the baseline scenario and chart it (runs/baseline/, runs/baseline/plots/).
+run: $(STAMP)
+	$(BIN)/orgsim run baseline --out runs/baseline
+	$(BIN)/orgsim plot runs/baseline
+
+## Install and run the whole test suite (slow and browser tests included).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis
