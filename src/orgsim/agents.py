@@ -18,7 +18,8 @@ class Executive(mesa.Agent):
     """A CMO, CIO or CFO of one firm.
 
     Holds a cooperation propensity toward each of its two peers (``coop[role]``), political
-    effort, an aspiration level and, for the CMO, a propensity to brief the CEO. Its influence
+    effort, its beliefs about what joint work pays and, for the CMO, a propensity to brief the
+    CEO. Its influence
     share lives in the model's ``influence`` array (the three shares of a firm sum to 1).
     """
 
@@ -34,8 +35,9 @@ class Executive(mesa.Agent):
         self.effort = float(effort)
         self.willing = np.zeros(3, dtype=bool)
         self.briefed = False
-        self.aspiration = 0.0
         self.payoff = 0.0
+        self.beliefs = np.zeros((3, 4))  # per peer: payoff evidence [S_joint, W_joint, S_alone, W_alone]
+        self.brief_belief = np.zeros(4)  # CMO: the same for briefing the CEO
         self._next_coop = self.coop.copy()
         self._next_brief = self.brief
 
@@ -61,19 +63,37 @@ class Executive(mesa.Agent):
             self.briefed = bool(self.rng.random() < self.brief)
 
     # -- learn --------------------------------------------------------------------------------
-    def learn(self, payoff: float, margins: np.ndarray) -> None:
-        """Reinforcement on own payoff, then benchmarking; results wait in ``_next_*``."""
+    def learn(self, payoff: np.ndarray, joint: dict[int, np.ndarray], briefed: np.ndarray,
+              margins: np.ndarray, foregone: dict[int, float], foregone_brief: float) -> None:
+        """Belief-based learning, then benchmarking; results wait in ``_next_*``.
+
+        ``payoff`` holds this quarter's payoff of this role in every firm, ``joint[peer]`` whether
+        this role worked with ``peer`` in every firm, ``briefed`` whether each CMO briefed, and
+        ``margins`` every firm's recent profit margin; ``foregone[peer]`` (and ``foregone_brief``)
+        is the payoff this executive would have had with the other choice on that link.
+        """
         lp = self.model.config.learning
         mech = self.model.config.mechanisms
+        own_w = 1.0 if mech.reinforcement else 0.0
+        other_w = lp.observation_weight if mech.observation else 0.0
         coop, brief = self.coop.copy(), self.brief
-        if mech.reinforcement and lp.learning_rate > 0:
-            s = learning.stimulus(payoff, self.aspiration, lp.payoff_scale)
-            for peer in self.peers():
-                coop[peer] = learning.bush_mosteller(coop[peer], bool(self.willing[peer]), s, lp.learning_rate)
-            if self.role == CMO:
-                brief = learning.bush_mosteller(brief, self.briefed, s, lp.learning_rate)
-        self.aspiration += lp.aspiration_rate * (payoff - self.aspiration)
-        self.payoff = payoff
+        self.payoff = float(payoff[self.firm])
+        for peer in self.peers():
+            ev = learning.evidence(payoff, joint[peer], self.firm, own_w, other_w)
+            if mech.counterfactual:
+                cf = learning.foregone(bool(joint[peer][self.firm]), self.payoff, foregone[peer], lp.foregone_weight)
+                ev = tuple(a + b for a, b in zip(ev, cf, strict=True))
+            self.beliefs[peer] = learning.accumulate(self.beliefs[peer], ev, lp.belief_decay)
+            gap = learning.belief_gap(self.beliefs[peer])
+            coop[peer] = learning.logit_step(coop[peer], gap, lp.learning_rate, lp.payoff_scale)
+        if self.role == CMO:
+            ev = learning.evidence(payoff, briefed, self.firm, own_w, other_w)
+            if mech.counterfactual:
+                cf = learning.foregone(bool(briefed[self.firm]), self.payoff, foregone_brief, lp.foregone_weight)
+                ev = tuple(a + b for a, b in zip(ev, cf, strict=True))
+            self.brief_belief = learning.accumulate(self.brief_belief, ev, lp.belief_decay)
+            gap = learning.belief_gap(self.brief_belief)
+            brief = learning.logit_step(brief, gap, lp.learning_rate, lp.payoff_scale)
         firms = self.model.config.market.firms
         if mech.imitation and self.rng.random() < lp.imitation_rate:
             other = int(self.rng.integers(0, firms - 1))

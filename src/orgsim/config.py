@@ -100,13 +100,13 @@ class LeverParams(_Group):
 class ExecutiveParams(_Group):
     """Executive dispositions at the start (drawn per firm)."""
 
-    influence_cmo: float = P(0.30, "share", SRC_ASSUMED, "CMO's initial influence share", gt=0.0, lt=1.0)
-    influence_cio: float = P(0.35, "share", SRC_ASSUMED, "CIO's initial influence share", gt=0.0, lt=1.0)
-    influence_cfo: float = P(0.35, "share", SRC_ASSUMED, "CFO's initial influence share", gt=0.0, lt=1.0)
+    influence_cmo: float = P(0.24, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
+    influence_cio: float = P(0.39, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
+    influence_cfo: float = P(0.37, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
     coop_cmo_cio: float = P(0.55, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0)
     coop_cio_cmo: float = P(0.55, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0)
-    coop_cmo_cfo: float = P(0.32, "probability", SRC_SEED, "mean propensity of the CMO to work with the CFO (product ~ 10 % joint work, seed 003)", ge=0.0, le=1.0)
-    coop_cfo_cmo: float = P(0.32, "probability", SRC_SEED, "mean propensity of the CFO to work with the CMO (product ~ 10 % joint work, seed 003)", ge=0.0, le=1.0)
+    coop_cmo_cfo: float = P(0.30, "probability", SRC_SEED, "mean propensity of the CMO to work with the CFO (product ~ 10 % joint work, seed 003)", ge=0.0, le=1.0)
+    coop_cfo_cmo: float = P(0.30, "probability", SRC_SEED, "mean propensity of the CFO to work with the CMO (product ~ 10 % joint work, seed 003)", ge=0.0, le=1.0)
     coop_cio_cfo: float = P(0.45, "probability", SRC_ASSUMED, "mean propensity of the CIO to work with the CFO", ge=0.0, le=1.0)
     coop_cfo_cio: float = P(0.45, "probability", SRC_ASSUMED, "mean propensity of the CFO to work with the CIO", ge=0.0, le=1.0)
     brief_mean: float = P(0.63, "probability", SRC_SEED, "mean propensity of the CMO to brief the CEO in a quarter (seed 003: 63 %)", ge=0.0, le=1.0)
@@ -153,13 +153,12 @@ class FirmParams(_Group):
     appraisal_gain: float = P(0.3, "x", SRC_ASSUMED, "extra effectiveness of IT spend at full appraisal", ge=0.0, le=5.0)
     conflict_loss: float = P(0.3, "share", SRC_LIT, "share of the contested budget lost at full effort with no cooperation", ge=0.0, le=1.0)
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
-    coordination_cost: float = P(0.04, "share", SRC_ASSUMED, "own-department effectiveness lost per cooperating link (time, autonomy)", ge=0.0, le=0.5)
     incident_rate: float = P(1.0, "1/quarter", SRC_ASSUMED, "incidents per quarter at threat 1, no security and no shadow IT", ge=0.0, le=20.0)
     security_protection: float = P(0.8, "share", SRC_ASSUMED, "share of incidents prevented at full quality (security posture)", ge=0.0, le=1.0)
-    shadow_risk: float = P(3.0, "x", SRC_ASSUMED, "added incident rate per unit of installed shadow IT (stock in revenue-per-firm units)", ge=0.0, le=50.0)
+    shadow_risk: float = P(5.0, "x", SRC_ASSUMED, "added incident rate per unit of installed shadow IT (stock in revenue-per-firm units)", ge=0.0, le=50.0)
     shadow_decay: float = P(0.1, "1/quarter", SRC_ASSUMED, "retirement rate of installed shadow systems", ge=0.0, le=1.0)
     incident_quality_loss: float = P(0.05, "share", SRC_ASSUMED, "quality lost per incident", ge=0.0, le=1.0)
-    incident_cost: float = P(2.0, "% revenue/firm", SRC_ASSUMED, "cost of one incident, in % of revenue per firm", ge=0.0, le=100.0)
+    incident_cost: float = P(8.0, "% revenue/firm", SRC_ASSUMED, "cost of one incident, in % of revenue per firm", ge=0.0, le=100.0)
 
 
 class InfluenceParams(_Group):
@@ -171,9 +170,10 @@ class InfluenceParams(_Group):
     crit_cio_base: float = P(0.7, "weight", SRC_ASSUMED, "criticality of the IT domain at no threat", ge=0.0, le=10.0)
     crit_cio_threat: float = P(1.0, "weight", SRC_LIT, "added criticality of IT per unit of threat H", ge=0.0, le=10.0)
     crit_cio_modernisation: float = P(0.5, "weight", SRC_ASSUMED, "added criticality of IT per unit of quality gap (1 - quality)", ge=0.0, le=10.0)
-    crit_cfo_base: float = P(0.8, "weight", SRC_ASSUMED, "criticality of finance in a normal climate", ge=0.0, le=10.0)
+    crit_cfo_base: float = P(1.0, "weight", SRC_ASSUMED, "criticality of finance in a normal climate", ge=0.0, le=10.0)
     crit_cfo_stress: float = P(3.0, "weight", SRC_LIT, "added criticality of finance per unit of financial stress", ge=0.0, le=20.0)
-    joint_credit: float = P(0.6, "x", SRC_ASSUMED, "credit each partner receives for a joint result, relative to own-domain credit", ge=0.0, le=5.0)
+    joint_credit: float = P(0.4, "x", SRC_ASSUMED, "credit each partner receives for joint work, relative to the partners' mean own-domain credit", ge=0.0, le=5.0)
+    coordination_cost: float = P(0.15, "share", SRC_ASSUMED, "own-domain credit lost per cooperating link (time and autonomy)", ge=0.0, le=1.0)
     visibility_unbriefed: float = P(0.7, "share", SRC_ASSUMED, "share of the CMO's credit the CEO sees in a quarter without a briefing", ge=0.0, le=1.0)
     dependence_weight: float = P(0.5, "x", SRC_LIT, "credit for controlling budget others depend on (per unit budget share)", ge=0.0, le=5.0)
     roi_evidence: float = P(1.0, "x", SRC_ASSUMED, "extra weight of the CMO's budget claim at full ROI measurement", ge=0.0, le=5.0)
@@ -182,11 +182,13 @@ class InfluenceParams(_Group):
 class LearningParams(_Group):
     """How executives adjust their propensities."""
 
-    learning_rate: float = P(0.15, "1", SRC_ASSUMED, "Bush-Mosteller reinforcement rate", ge=0.0, le=1.0)
-    aspiration_rate: float = P(0.2, "1/quarter", SRC_LIT, "speed at which the aspiration level follows payoffs", ge=0.0, le=1.0)
-    payoff_scale: float = P(0.01, "payoff", SRC_ASSUMED, "payoff difference that counts as a clear success or failure", gt=0.0, le=10.0)
-    profit_weight: float = P(0.5, "x", SRC_ASSUMED, "weight of the firm's profit margin in an executive's payoff", ge=0.0, le=10.0)
-    imitation_rate: float = P(0.25, "1/quarter", SRC_ASSUMED, "probability per quarter of benchmarking the same role in another firm", ge=0.0, le=1.0)
+    learning_rate: float = P(0.2, "logit/quarter", SRC_ASSUMED, "largest change of a propensity's log-odds per quarter", ge=0.0, le=5.0)
+    belief_decay: float = P(0.9, "1", SRC_ASSUMED, "recency weight of past payoff evidence per quarter", ge=0.0, le=1.0)
+    foregone_weight: float = P(0.5, "x", SRC_LIT, "weight of the foregone payoff of the action not taken (EWA's delta; Camerer & Ho 1999)", ge=0.0, le=1.0)
+    observation_weight: float = P(0.3, "x", SRC_ASSUMED, "weight of an observation of the same role in another firm (own experience = 1)", ge=0.0, le=1.0)
+    payoff_scale: float = P(0.01, "payoff", SRC_ASSUMED, "payoff gap that counts as clearly better", gt=0.0, le=10.0)
+    profit_weight: float = P(0.5, "x", SRC_ASSUMED, "weight of the firm's profit margin in an executive's payoff (besides its influence gain)", ge=0.0, le=10.0)
+    imitation_rate: float = P(0.1, "1/quarter", SRC_ASSUMED, "probability per quarter of benchmarking the same role in another firm", ge=0.0, le=1.0)
     imitation_scale: float = P(0.05, "margin", SRC_ASSUMED, "profit-margin lead at which an executive copies the benchmark fully", gt=0.0, le=10.0)
     exploration: float = P(0.01, "sd", SRC_ASSUMED, "random drift of propensities per quarter", ge=0.0, le=0.5)
 
@@ -201,6 +203,8 @@ class MechanismSwitches(_Group):
     resource_dependence: bool = P(True, "-", SRC_ASSUMED, "controlling budget others depend on adds credit")
     roi_evidence_on: bool = P(True, "-", SRC_ASSUMED, "ROI measurement strengthens the CMO's budget claim")
     reinforcement: bool = P(True, "-", SRC_ASSUMED, "executives learn from their own payoffs")
+    observation: bool = P(True, "-", SRC_ASSUMED, "executives learn from the payoffs of the same role in other firms")
+    counterfactual: bool = P(True, "-", SRC_ASSUMED, "executives weigh the foregone payoff of the action they did not take")
     imitation: bool = P(True, "-", SRC_ASSUMED, "executives imitate the same role in better-performing firms")
     incidents: bool = P(True, "-", SRC_ASSUMED, "security incidents occur")
 

@@ -26,39 +26,28 @@ def criticality(pressure: float, threat: float, quality: np.ndarray, stress: np.
     return out
 
 
-def joint_value(crit: np.ndarray, analytics: np.ndarray, integration: np.ndarray,
-                roi: np.ndarray, appraisal: np.ndarray) -> np.ndarray:
-    """Credited value of each pair's joint result, shape (F, 3) in PAIRS order.
-
-    CMO-CIO: customer data and analytics, as critical as the customer domain; CMO-CFO: measured
-    ROI; CIO-CFO: IT investment appraisal (each as critical as the mean of the partners' domains).
-    """
-    out = np.empty_like(crit)
-    out[:, 0] = crit[:, CMO] * 0.5 * (analytics + integration)
-    out[:, 1] = 0.5 * (crit[:, CMO] + crit[:, CFO]) * roi
-    out[:, 2] = 0.5 * (crit[:, CIO] + crit[:, CFO]) * appraisal
-    return out
-
-
 def credit(own_value: np.ndarray, crit: np.ndarray, visibility: np.ndarray, coop: np.ndarray,
-           joint: np.ndarray, joint_weight: float, coordination_cost: float,
-           dependence: np.ndarray) -> np.ndarray:
+           joint_weight: float, coordination_cost: float, dependence: np.ndarray) -> np.ndarray:
     """Credit per executive, shape (F, 3).
 
-    ``own_value`` (F, 3) in [0, 1]; ``visibility`` (F, 3) share of own credit the CEO sees;
-    ``coop`` (F, 3) 0/1 per pair; ``joint`` (F, 3) pair values; ``dependence`` (F, 3) extra credit
-    for controlled budget others depend on. Each cooperating link costs ``coordination_cost`` of
-    own-domain credit (time and autonomy).
+    Own-domain credit is ``crit * own_value * visibility`` (``own_value`` in [0, 1], ``visibility``
+    the share the CEO sees). Each cooperating link costs ``coordination_cost`` of it (time and
+    autonomy diverted from the own domain) and earns each partner ``joint_weight`` times the mean
+    of the two partners' own-domain credit: the joint result is credited to both, added rather
+    than transferred, so in shares it comes at the expense of the executive left out.
+    ``dependence`` is extra credit for controlling budget others depend on.
     """
-    links = np.zeros_like(own_value)
-    shared = np.zeros_like(own_value)
+    base = crit * own_value * visibility
+    links = np.zeros_like(base)
+    shared = np.zeros_like(base)
     for k, (a, b) in enumerate(PAIRS):
+        pair = 0.5 * (base[:, a] + base[:, b]) * coop[:, k]
         links[:, a] += coop[:, k]
         links[:, b] += coop[:, k]
-        shared[:, a] += coop[:, k] * joint[:, k]
-        shared[:, b] += coop[:, k] * joint[:, k]
-    own = crit * own_value * visibility * (1.0 - coordination_cost * links)
-    return np.clip(own, 0.0, None) + joint_weight * shared + dependence
+        shared[:, a] += pair
+        shared[:, b] += pair
+    own = base * np.clip(1.0 - coordination_cost * links, 0.0, None)
+    return own + joint_weight * shared + dependence
 
 
 def update(influence: np.ndarray, credits: np.ndarray, rate: float) -> np.ndarray:

@@ -1,7 +1,16 @@
 """How executives adjust propensities; pure functions (no mesa import).
 
-Reinforcement: Bush & Mosteller (1955) with an endogenous aspiration level (Macy & Flache 2002):
-an action that paid above aspiration becomes more likely, one that paid below less likely.
+Belief-based learning (in the family of EWA, Camerer & Ho 1999, and fictitious play): for each
+action it can take (work with a given peer; for the CMO, brief the CEO) an executive keeps two
+recency-weighted average payoffs, one for quarters in which the action was taken and one for
+quarters in which it was not. Evidence comes from its own experience (reinforcement, weight 1)
+and from watching the same role in the other firms (vicarious learning, weight
+``observation_weight``), and from the foregone payoff of the action it did not take, which it
+can reckon because it sees how the CEO credits (weight ``foregone_weight``, EWA's delta), so an
+executive learns even when its own joint work is rare. The
+propensity moves in logit space by ``rate * tanh(gap / scale)`` where ``gap`` is the shrunken
+difference of the two averages: with no evidence, or symmetric noise, it does not drift.
+
 Benchmarking: proportional imitation (Schlag 1998): an executive looks at the same role in a
 randomly drawn other firm and, if that firm earns a higher margin, moves its propensities toward
 the other's in proportion to the margin gap.
@@ -14,20 +23,46 @@ import numpy as np
 LOW, HIGH = 0.01, 0.99
 
 
-def stimulus(payoff: float, aspiration: float, scale: float) -> float:
-    """Satisfaction in (-1, 1): how far the payoff lies above the aspiration level."""
-    return float(np.tanh((payoff - aspiration) / scale))
+def evidence(payoff: np.ndarray, acted: np.ndarray, own: int, own_weight: float,
+             other_weight: float) -> tuple[float, float, float, float]:
+    """Weighted payoff sums and weights for 'acted' and 'did not act' across firms.
+
+    ``payoff`` and ``acted`` are per firm (the same role everywhere); ``own`` is the learner's firm.
+    Returns ``(sum_acted, weight_acted, sum_not, weight_not)``.
+    """
+    w = np.full(payoff.shape[0], other_weight)
+    w[own] = own_weight
+    a = acted.astype(bool)
+    return (float((w * payoff)[a].sum()), float(w[a].sum()),
+            float((w * payoff)[~a].sum()), float(w[~a].sum()))
 
 
-def bush_mosteller(p: float, acted: bool, s: float, rate: float) -> float:
-    """Propensity ``p`` to take an action after taking it (``acted``) or not, with stimulus ``s``."""
+def foregone(acted: bool, payoff: float, payoff_other: float, weight: float) -> tuple[float, float, float, float]:
+    """Evidence of the action not taken: its foregone payoff at weight ``weight`` (EWA's delta)."""
     if acted:
-        p = p + rate * s * (1.0 - p) if s >= 0 else p + rate * s * p
-    else:
-        q = 1.0 - p
-        q = q + rate * s * (1.0 - q) if s >= 0 else q + rate * s * q
-        p = 1.0 - q
-    return float(min(HIGH, max(LOW, p)))
+        return 0.0, 0.0, weight * payoff_other, weight
+    return weight * payoff_other, weight, 0.0, 0.0
+
+
+def accumulate(sums: np.ndarray, new: tuple[float, float, float, float], decay: float) -> np.ndarray:
+    """Recency-weighted accumulators ``[S_acted, W_acted, S_not, W_not]``."""
+    return decay * sums + np.asarray(new)
+
+
+def belief_gap(sums: np.ndarray, prior_weight: float = 1.0) -> float:
+    """Shrunken difference of the mean payoffs of acting and not acting (0 without evidence)."""
+    s_a, w_a, s_n, w_n = sums
+    if w_a <= 0 or w_n <= 0:
+        return 0.0
+    shrink = (w_a * w_n) / ((w_a + prior_weight) * (w_n + prior_weight))
+    return float((s_a / w_a - s_n / w_n) * shrink)
+
+
+def logit_step(p: float, gap: float, rate: float, scale: float) -> float:
+    """Move a propensity by ``rate * tanh(gap / scale)`` in logit space, within [LOW, HIGH]."""
+    p = min(HIGH, max(LOW, p))
+    z = np.log(p / (1.0 - p)) + rate * np.tanh(gap / scale)
+    return float(min(HIGH, max(LOW, 1.0 / (1.0 + np.exp(-z)))))
 
 
 def imitation_weight(own_margin: float, other_margin: float, scale: float) -> float:

@@ -262,16 +262,11 @@ class Market(mesa.Model):
         cfg, fp = self.config, self.config.firm
         _, threat, _ = self._env(q)
         a, unit = self.alloc, cfg.market.revenue_per_firm
-        links = np.zeros((self.n_firms, 3))
-        for k, (x, y) in enumerate(influence.PAIRS):
-            links[:, x] += self.coop[:, k]
-            links[:, y] += self.coop[:, k]
         it_eff = 1.0 + fp.appraisal_gain * self.appraisal
-        core = a.it_core / unit * it_eff * (1.0 - fp.coordination_cost * links[:, CIO])
+        core = a.it_core / unit * it_eff
         governed = a.it_marketing / unit * it_eff
         shadow = a.shadow_it / unit
-        campaigns = (a.marketing / unit * (1.0 - capabilities.waste_share(self.roi, fp.waste_max))
-                     * (1.0 - fp.coordination_cost * links[:, CMO]))
+        campaigns = a.marketing / unit * (1.0 - capabilities.waste_share(self.roi, fp.waste_max))
         lever = 1.0 - fp.analytics_leverage + fp.analytics_leverage * self.analytics
         self.quality = capabilities.stock_step(self.quality, core, fp.quality_growth, fp.quality_decay)
         self.analytics = capabilities.stock_step(
@@ -306,32 +301,53 @@ class Market(mesa.Model):
         stress = max(0.0, 1.0 - climate) + decline
         crit = influence.criticality(pressure, threat, self.quality, stress, ip)
         own = np.column_stack([self.experience, self.quality, np.clip(0.5 + self._margin(), 0.0, 1.0)])
-        visibility = np.ones((self.n_firms, 3))
-        if mech.briefing:
-            visibility[:, CMO] = np.where(self.briefed, 1.0, ip.visibility_unbriefed)
-        else:
-            visibility[:, CMO] = ip.visibility_unbriefed
-        joint = influence.joint_value(crit, self.analytics, self.integration, self.roi, self.appraisal)
-        weight = ip.joint_credit if mech.joint_credit_on else 0.0
         dependence = np.zeros((self.n_firms, 3))
         if mech.resource_dependence:
             b = np.where(self.alloc.budget > 0, self.alloc.budget, 1.0)
             dependence[:, CIO] = ip.dependence_weight * self.alloc.it_marketing / b
-        self.credits = influence.credit(own, crit, visibility, self.coop, joint, weight,
-                                        cfg.firm.coordination_cost, dependence)
+        self._crediting = (own, crit, dependence)
+        self.credits = self._credit(self.coop, self.briefed)
         self._influence_before = self.influence.copy()
         self.influence = influence.update(self.influence, self.credits, ip.influence_rate)
 
+    def _credit(self, coop: np.ndarray, briefed: np.ndarray) -> np.ndarray:
+        """The CEO's credit this quarter for given joint work and briefings (also counterfactual)."""
+        ip, mech = self.config.influence, self.config.mechanisms
+        own, crit, dependence = self._crediting
+        visibility = np.ones((self.n_firms, 3))
+        if mech.briefing:
+            visibility[:, CMO] = np.where(briefed, 1.0, ip.visibility_unbriefed)
+        else:
+            visibility[:, CMO] = ip.visibility_unbriefed
+        weight = ip.joint_credit if mech.joint_credit_on else 0.0
+        return influence.credit(own, crit, visibility, coop, weight, ip.coordination_cost, dependence)
+
+    def _foregone_gain(self, coop: np.ndarray, briefed: np.ndarray) -> np.ndarray:
+        """Influence gain each executive would have had with other joint work or briefings."""
+        ip = self.config.influence
+        return influence.update(self._influence_before, self._credit(coop, briefed), ip.influence_rate) \
+            - self._influence_before
+
     def executives_learn(self, q: int) -> None:
-        """6. Reinforcement on own payoff, then benchmarking; committed together."""
+        """6. Belief-based learning from own and observed payoffs, then benchmarking; committed together."""
         lp = self.config.learning
-        margins_hist = np.array(self.margin_history[-4:])
-        margins = margins_hist.mean(axis=0)
-        d_margin = self.margin_history[-1] - self.margin_history[-2]
-        gain = self.influence - self._influence_before
+        margins = np.array(self.margin_history[-4:]).mean(axis=0)
+        payoff = (self.influence - self._influence_before) + lp.profit_weight * self.margin_history[-1][:, None]
+        pair_of = {(CMO, CIO): 0, (CMO, CFO): 1, (CIO, CFO): 2}
+        joint = {role: {peer: self.coop[:, pair_of[tuple(sorted((role, peer)))]] for peer in range(3) if peer != role}
+                 for role in range(3)}
+        margin_now = lp.profit_weight * self.margin_history[-1]
+        flipped = []
+        for k in range(3):
+            coop = self.coop.copy()
+            coop[:, k] = 1.0 - coop[:, k]
+            flipped.append(self._foregone_gain(coop, self.briefed) + margin_now[:, None])
+        brief_cf = self._foregone_gain(self.coop, ~self.briefed)[:, CMO] + margin_now
         for i, row in enumerate(self.exec_grid):
             for e in row:
-                e.learn(float(gain[i, e.role] + lp.profit_weight * d_margin[i]), margins)
+                cf = {peer: float(flipped[pair_of[tuple(sorted((e.role, peer)))]][i, e.role])
+                      for peer in range(3) if peer != e.role}
+                e.learn(payoff[:, e.role], joint[e.role], self.briefed, margins, cf, float(brief_cf[i]))
         self.executives.do("advance")
 
     # -- results ------------------------------------------------------------------------------
