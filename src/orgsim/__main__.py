@@ -1,0 +1,3 @@
+from orgsim.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,507 @@
+"""The ``orgsim`` command: run scenarios, list them, chart runs and list parameters.
+
+Bad input of any kind gives exactly one line on stderr, ``orgsim: error: ...``, and exit code 2.
+Importing this module stays light (argparse only); pandas, Mesa and matplotlib load inside the
+commands that need them, so ``orgsim --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+PROG = "orgsim"
+EXIT_USAGE = 2
+
+DESCRIPTION = """\
+orgsim: an agent-based model of power in the executive suite.
+
+CMO, CIO and CFO compete or cooperate over the budget and the CEO's trust while customers who
+switch brands ever faster put their firms under customer-centricity pressure. A scenario (a TOML
+file) sets the environment, the levers and the executives' dispositions; `orgsim run` simulates
+it and writes tidy Parquet tables plus run.json provenance, `orgsim plot` charts a run."""
+
+EPILOG = """\
+examples:
+  orgsim scenarios                                     list the shipped scenarios
+  orgsim run baseline                                  run the calibrated baseline (writes runs/baseline-seed20170512)
+  orgsim run digital_shift --seed 7 --out runs/ds7     a shipped scenario with another seed
+  orgsim run my_scenario.toml --firms 12 --customers 100000
+  orgsim run baseline --set levers.shadow_it_cap=0.4 --set environment.pressure='[[0, 0.3], [40, 0.9]]'
+  orgsim plot runs/ds7                                 PNG charts into runs/ds7/plots
+  orgsim params --markdown                             every parameter as a Markdown table
+
+Bad input gives one line "orgsim: error: ..." on stderr and exit code 2."""
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def _report(message: str) -> int:
+    """Write the single error line and return the usage exit code."""
+    sys.stderr.write(f"{PROG}: error: {_one_line(message)}\n")
+    sys.stderr.flush()
+    return EXIT_USAGE
+
+
+class Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are a single line (no usage block) with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sub = self.prog.removeprefix(PROG).strip()
+        hint = f" (see '{PROG} {sub + ' ' if sub else ''}--help')"
+        raise SystemExit(_report(f"{sub + ': ' if sub else ''}{message}{hint}"))
+
+
+# -- argument types ----------------------------------------------------------------------------
+
+
+def _int_type(name: str, minimum: int, maximum: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", ""), 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
+def build_parser() -> Parser:
+    from orgsim import __version__
+
+    parser = Parser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = sub.add_parser(
+        "run",
+        help="run a scenario and write its tables",
+        description="Run a scenario (a shipped name or a .toml path), print a summary and write a run\n"
+        "folder: firms.parquet, executives.parquet, summary.parquet and run.json.",
+        epilog="examples:\n  orgsim run baseline --seed 3\n  orgsim run walls --steps 60 --out runs/walls60\n"
+        "  orgsim run scenarios/shadow_it.toml --set shadow_it_cap=0.3 --set executives.brief_mean=0.8",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="shipped scenario name (see 'orgsim scenarios') or a .toml path"
+    )
+    p.add_argument(
+        "--seed", metavar="N", type=_int_type("seed", 0, 2**63 - 1), help="random seed (default: the scenario's)"
+    )
+    p.add_argument(
+        "--steps", metavar="N", type=_int_type("steps", 1), help="quarters to simulate (default: the scenario's)"
+    )
+    p.add_argument("--firms", metavar="N", type=_int_type("firms", 1), help="number of firms (market.firms)")
+    p.add_argument(
+        "--customers", metavar="N", type=_int_type("customers", 1), help="number of customers (market.customers)"
+    )
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter: group.name=value or name=value, the value in TOML syntax "
+        "(repeatable; applied after --steps/--firms/--customers)",
+    )
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: runs/<scenario>-seed<seed>)")
+    p.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no summary; print only the output folder"
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "scenarios",
+        help="list the shipped scenarios",
+        description="List the shipped scenarios with their descriptions.",
+    )
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser(
+        "plot",
+        help="chart a run folder as PNGs",
+        description="Write PNG charts of a run folder (influence, budget split, cooperation, capabilities, "
+        "market shares, revenue and profit, environment, and overview.png).",
+    )
+    p.add_argument("run_dir", metavar="DIR", type=Path, help="a run folder written by 'orgsim run'")
+    p.add_argument("--out", type=Path, metavar="DIR2", help="folder for the PNGs (default: DIR/plots)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser(
+        "params",
+        help="list every parameter with default, range, unit and source",
+        description="List every scenario parameter: group, name, meaning, unit, default, allowed range "
+        "and the source of its default.",
+    )
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table (as in docs/ODD.md)")
+    p.set_defaults(func=cmd_params)
+    return parser
+
+
+# -- run ---------------------------------------------------------------------------------------
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "run"
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from orgsim.scenarios import parse_assignment
+
+    overrides: dict[str, Any] = {}
+    for flag in ("steps", "firms", "customers"):
+        value = getattr(args, flag)
+        if value is not None:
+            overrides[flag] = value
+    for text in args.assignments:
+        key, value = parse_assignment(text)
+        overrides.pop(key, None)  # a later assignment wins (dict order is application order)
+        overrides[key] = value
+    return overrides
+
+
+def _load_scenario(ref: str, overrides: dict[str, Any]):
+    from orgsim.config import ConfigError
+    from orgsim.scenarios import load
+
+    try:
+        return load(ref, overrides or None)
+    except UnicodeDecodeError:
+        # tomllib decodes the file itself; a non-UTF-8 file is unreadable TOML, not a crash
+        raise ConfigError(f"{ref}: unreadable TOML: not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(f"{ref}: extends: chain too deep") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = _load_scenario(args.scenario, _overrides(args))
+    seed = cfg.seed if args.seed is None else args.seed
+    out_dir = args.out if args.out is not None else Path("runs") / f"{_safe_name(cfg.name)}-seed{seed}"
+
+    from tqdm import tqdm
+
+    import orgsim.model  # noqa: F401 - import Mesa before the bar starts: the bar times the simulation only
+    from orgsim.api import simulate
+    from orgsim.io import write_run
+
+    bar = tqdm(
+        total=cfg.steps,
+        desc=f"{cfg.name} seed {seed}",
+        unit="quarter",
+        file=sys.stderr,
+        delay=1.0,
+        leave=False,
+        dynamic_ncols=True,
+        disable=args.quiet,
+    )
+
+    def progress(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        results = simulate(cfg, seed, progress=progress)
+    finally:
+        bar.close()
+    written = write_run(results, out_dir)
+    if not args.quiet:
+        print(summary_text(results))
+        print()
+    print(f"wrote {written}")
+    return 0
+
+
+def summary_text(results: Any) -> str:
+    """The short report ``orgsim run`` prints: influence, IT split, cooperation, revenue, wall time."""
+    firms = results.firms
+    cfg = results.config
+    end = int(firms["step"].max())
+    first = firms[firms["step"] == 0]
+    last = firms[firms["step"] == end]
+    acted = firms[firms["step"] >= 1]
+    if acted.empty:  # pragma: no cover - steps >= 1 by the schema
+        acted = firms
+    year1 = acted[acted["step"] <= 4]
+    yearn = acted[acted["step"] > end - 4]
+    q_first = f"q{int(year1['step'].min())}-{int(year1['step'].max())}"
+    q_last = f"q{int(yearn['step'].min())}-{end}"
+
+    lines = [
+        f"{cfg.name}: seed {results.seed}, {cfg.market.firms} firms, {cfg.market.customers} customers, "
+        f"{cfg.steps} quarters",
+        "",
+        f"{'influence share (mean of firms)':<36}{'q0':>10}{f'q{end}':>10}",
+    ]
+    for role, label in (("cmo", "CMO"), ("cio", "CIO"), ("cfo", "CFO")):
+        col = f"influence_{role}"
+        lines.append(f"  {label:<34}{first[col].mean():>10.3f}{last[col].mean():>10.3f}")
+
+    tech = last["budget_it_core"] + last["budget_it_marketing"] + last["shadow_it"]
+    total = float(tech.sum())
+    lines += ["", f"{f'technology spend at q{end}':<36}{'':>10}{'share':>10}"]
+    for col, label in (
+        ("budget_it_core", "core IT (CIO)"),
+        ("budget_it_marketing", "governed marketing IT (CIO)"),
+        ("shadow_it", "shadow IT (CMO)"),
+    ):
+        share = float(last[col].sum()) / total if total > 0 else float("nan")
+        lines.append(f"  {label:<34}{'':>10}{share:>10.1%}")
+
+    lines += ["", f"{'share of firm-quarters':<36}{f'q1-{end}':>10}{q_last:>10}"]
+    for col, label in (
+        ("coop_cmo_cio", "CMO-CIO worked together"),
+        ("coop_cmo_cfo", "CMO-CFO worked together"),
+        ("coop_cio_cfo", "CIO-CFO worked together"),
+        ("cmo_briefs_ceo", "CMO briefed the CEO"),
+    ):
+        lines.append(f"  {label:<34}{acted[col].mean():>10.1%}{yearn[col].mean():>10.1%}")
+
+    lines += ["", f"{'per firm-quarter (mean)':<36}{q_first:>10}{q_last:>10}"]
+    for col in ("revenue", "profit"):
+        lines.append(f"  {col:<34}{year1[col].mean():>10.2f}{yearn[col].mean():>10.2f}")
+    lines += ["", f"wall time {results.wall_time:.2f} s (simulation)"]
+    return "\n".join(lines)
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from orgsim.config import ConfigError
+    from orgsim.scenarios import available, load
+
+    shipped = available()
+    if not shipped:
+        raise ConfigError("no shipped scenarios found")
+    width = max(len(name) for name in shipped) + 2
+    for name in shipped:
+        try:
+            cfg = load(name)
+            text = cfg.description or "(no description)"
+        except ConfigError as err:
+            text = f"(invalid: {_one_line(str(err))})"
+        wrapped = textwrap.wrap(text, width=max(40, 100 - width)) or [""]
+        print(f"{name:<{width}}{wrapped[0]}")
+        for more in wrapped[1:]:
+            print(f"{'':<{width}}{more}")
+    return 0
+
+
+# -- plot --------------------------------------------------------------------------------------
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from orgsim.io import read_run
+    from orgsim.plot import plot_run
+
+    run = read_run(args.run_dir)  # fails fast on a missing or incomplete folder
+    out = args.out if args.out is not None else args.run_dir / "plots"
+    for path in plot_run(run, out):
+        print(path)
+    return 0
+
+
+# -- params ------------------------------------------------------------------------------------
+
+
+def _fmt_number(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:.1f}"
+        text = format(value, "g")
+        return text if float(text) == value else repr(value)
+    return str(value)
+
+
+def _fmt_value(value: Any) -> str:
+    """A default in TOML spelling (keyframe paths as [[q, v], ...])."""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_fmt_value(v) for v in value) + "]"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return _fmt_number(value)
+
+
+def _fmt_bound(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e7:
+        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e7:
+        return format(float(value), "g")
+    return _fmt_number(value)
+
+
+def _bounds(metadata: Sequence[Any]) -> str:
+    lo = hi = None
+    lo_open = hi_open = False
+    for item in metadata:
+        for attr, is_lo, is_open in (
+            ("ge", True, False),
+            ("gt", True, True),
+            ("le", False, False),
+            ("lt", False, True),
+        ):
+            bound = getattr(item, attr, None)
+            if bound is None:
+                continue
+            if is_lo:
+                lo, lo_open = bound, is_open
+            else:
+                hi, hi_open = bound, is_open
+    if lo is None and hi is None:
+        return ""
+    if hi is None:
+        return f"{'>' if lo_open else '≥'} {_fmt_bound(lo)}"
+    if lo is None:
+        return f"{'<' if hi_open else '≤'} {_fmt_bound(hi)}"
+    return f"{'(' if lo_open else '['}{_fmt_bound(lo)}, {_fmt_bound(hi)}{')' if hi_open else ']'}"
+
+
+def _annotated_bounds(tp: Any) -> str:
+    from typing import Annotated, get_args, get_origin
+
+    if get_origin(tp) is Annotated:
+        _, *meta = get_args(tp)
+        flat: list[Any] = []
+        for m in meta:
+            flat.extend(getattr(m, "metadata", None) or [m])
+        return _bounds(flat)
+    return ""
+
+
+def param_range(field: Any) -> str:
+    """The allowed range of a pydantic field: interval, Literal choices, bool, or keyframe value range."""
+    from typing import Literal, get_args, get_origin
+
+    tp = field.annotation
+    if get_origin(tp) is Literal:
+        return " or ".join(_fmt_value(c) for c in get_args(tp))
+    if tp is bool:
+        return "true or false"
+    if get_origin(tp) is list:  # keyframe path: list[tuple[quarter, value]]
+        (pair,) = get_args(tp)
+        _, value_type = get_args(pair)
+        values = _annotated_bounds(value_type) or "any"
+        return f"keyframes, values in {values}"
+    return _bounds(field.metadata)
+
+
+def param_rows() -> list[dict[str, str]]:
+    """Every parameter of the scenario schema, in declaration order."""
+    from orgsim.config import GROUPS
+
+    rows = []
+    for group, cls in GROUPS.items():
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            rows.append(
+                {
+                    "group": group,
+                    "name": name,
+                    "parameter": f"{group}.{name}",
+                    "meaning": field.description or "",
+                    "unit": str(extra.get("unit", "")),
+                    "default": _fmt_value(field.default),
+                    "range": param_range(field),
+                    "source": str(extra.get("source", "")),
+                }
+            )
+    return rows
+
+
+def _md_cell(text: str) -> str:
+    return _one_line(text).replace("|", "\\|")
+
+
+def params_markdown() -> str:
+    """The parameter table of docs/ODD.md (deterministic: declaration order, fixed formatting)."""
+    cols = ("parameter", "meaning", "unit", "default", "range", "source")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in param_rows():
+        lines.append("| " + " | ".join(_md_cell(row[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def params_text() -> str:
+    from orgsim.config import GROUP_KIND, GROUPS
+
+    rows = param_rows()
+    w_name = max(len(r["name"]) for r in rows) + 2
+    w_def = max(len(r["default"]) for r in rows) + 2
+    w_range = max(len(r["range"]) for r in rows) + 2
+    w_unit = max(len(r["unit"]) for r in rows) + 2
+    w_src = max(len(r["source"]) for r in rows) + 2
+    out: list[str] = []
+    for group, cls in GROUPS.items():
+        doc = _one_line((cls.__doc__ or "").strip())
+        out.append(f"[{group}] ({GROUP_KIND.get(group, '')}) {doc}")
+        out.append(
+            f"  {'name':<{w_name}}{'default':<{w_def}}{'range':<{w_range}}{'unit':<{w_unit}}{'source':<{w_src}}meaning"
+        )
+        for r in rows:
+            if r["group"] == group:
+                out.append(
+                    f"  {r['name']:<{w_name}}{r['default']:<{w_def}}{r['range']:<{w_range}}"
+                    f"{r['unit']:<{w_unit}}{r['source']:<{w_src}}{r['meaning']}"
+                )
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    print(params_markdown() if args.markdown else params_text())
+    return 0
+
+
+# -- entry point -------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``orgsim`` command line; returns the exit code (2 for bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as stop:  # --help, --version (0) or a usage error already reported (2)
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    if args.command is None:
+        return _report("missing command: choose from run, scenarios, plot, params (see 'orgsim --help')")
+
+    from orgsim.config import ConfigError
+    from orgsim.io import OutputError
+
+    try:
+        return int(args.func(args))
+    except (ConfigError, OutputError) as err:
+        return _report(str(err))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:  # e.g. `orgsim params | head`
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
