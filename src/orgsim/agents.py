@@ -38,6 +38,8 @@ class Executive(mesa.Agent):
         self.payoff = 0.0
         self.beliefs = np.zeros((3, 4))  # per peer: payoff evidence [S_joint, W_joint, S_alone, W_alone]
         self.brief_belief = np.zeros(4)  # CMO: the same for briefing the CEO
+        self.fixed = np.zeros(3, dtype=bool)  # propensities held fixed by an experiment (focal firm)
+        self.fixed_brief = False
         self._next_coop = self.coop.copy()
         self._next_brief = self.brief
 
@@ -111,7 +113,18 @@ class Executive(mesa.Agent):
                 coop[peer] = learning.drift(coop[peer], noise[peer])
             if self.role == CMO:
                 brief = learning.drift(brief, noise[self.role])
+        coop[self.fixed] = self.coop[self.fixed]
+        if self.fixed_brief:
+            brief = self.brief
         self._next_coop, self._next_brief = coop, brief
+
+    def fix(self, peer: int | None, value: float) -> None:
+        """Hold a propensity (toward ``peer``, or briefing if ``peer`` is None) at ``value``."""
+        if peer is None:
+            self.brief, self._next_brief, self.fixed_brief = value, value, True
+        else:
+            self.coop[peer] = self._next_coop[peer] = value
+            self.fixed[peer] = True
 
     def advance(self) -> None:
         """Commit what ``learn`` decided (all executives learn from the same state)."""

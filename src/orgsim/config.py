@@ -193,6 +193,20 @@ class LearningParams(_Group):
     exploration: float = P(0.01, "sd", SRC_ASSUMED, "random drift of propensities per quarter", ge=0.0, le=0.5)
 
 
+class FocalParams(_Group):
+    """An experimental manipulation of one firm (firm 0) for firm-level contrasts.
+
+    Each value, when set, fixes a disposition of firm 0's executives for the whole run (it is not
+    learned); ``None`` leaves firm 0 like every other firm. Comparing runs with the same seed and
+    different focal values gives "the same firm with and without" against the same competitors.
+    """
+
+    focal_coop_cmo_cio: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of CMO and CIO to work with each other", ge=0.0, le=1.0)
+    focal_coop_cmo_cfo: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of CMO and CFO to work with each other", ge=0.0, le=1.0)
+    focal_coop_cio_cfo: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of CIO and CFO to work with each other", ge=0.0, le=1.0)
+    focal_brief: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of the CMO to brief the CEO", ge=0.0, le=1.0)
+
+
 class MechanismSwitches(_Group):
     """Knockouts: each switch turns one mechanism off (for validation)."""
 
@@ -217,6 +231,7 @@ GROUPS: dict[str, type[_Group]] = {
     "firm": FirmParams,
     "influence": InfluenceParams,
     "learning": LearningParams,
+    "focal": FocalParams,
     "mechanisms": MechanismSwitches,
 }
 
@@ -229,6 +244,7 @@ GROUP_KIND = {
     "firm": "structure",
     "influence": "structure",
     "learning": "structure",
+    "focal": "lever",
     "mechanisms": "switch",
 }
 
@@ -250,6 +266,7 @@ class ScenarioConfig(BaseModel):
     firm: FirmParams = FirmParams()
     influence: InfluenceParams = InfluenceParams()
     learning: LearningParams = LearningParams()
+    focal: FocalParams = FocalParams()
     mechanisms: MechanismSwitches = MechanismSwitches()
 
 

@@ -139,6 +139,7 @@ class Market(mesa.Model):
                 row.append(Executive(self, i, role, coop, brief[i], effort[i, role]))
             self.exec_grid.append(row)
         self.executives = self.agents_by_type[Executive]
+        self._apply_focal()
 
         # first year's revenue and budget
         self.revenue = self._revenue(0)
@@ -157,6 +158,18 @@ class Market(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
         self._record(0)
         self.datacollector.collect(self)
+
+    def _apply_focal(self) -> None:
+        """Fix firm 0's dispositions where the scenario's ``focal`` group says so."""
+        fc = self.config.focal
+        cmo, cio, cfo = self.exec_grid[0]
+        for value, (a, b) in ((fc.focal_coop_cmo_cio, (cmo, cio)), (fc.focal_coop_cmo_cfo, (cmo, cfo)),
+                              (fc.focal_coop_cio_cfo, (cio, cfo))):
+            if value is not None:
+                a.fix(b.role, value)
+                b.fix(a.role, value)
+        if fc.focal_brief is not None:
+            cmo.fix(None, fc.focal_brief)
 
     # -- helpers ------------------------------------------------------------------------------
     def executive(self, firm: int, role: int) -> Executive:
@@ -252,10 +265,12 @@ class Market(mesa.Model):
         strength = self.influence * evidence * (effort if lv.budget_rule == "contest" else 1.0)
         trust = self.coop_history.mean(axis=(0, 2))
         lost = budget.conflict_loss_share(effort, trust, fp.conflict_loss)
-        self.domain, lost_share = budget.domain_split(self.domain, strength, lv.contested_share, lost,
-                                                      fp.contest_exponent, lv.budget_rule)
+        domain, lost_share = budget.domain_split(self.domain, strength, lv.contested_share, lost,
+                                                 fp.contest_exponent, lv.budget_rule)
         governed = self.coop_history[:, :, 0].mean(axis=0)
-        self.alloc = self._allocate(budget_q, self.domain, lost_share, governed, q)
+        self.alloc = self._allocate(budget_q, domain, lost_share, governed, q)
+        # next year's base is this year's split among the three domains; the loss is not carried over
+        self.domain = domain / domain.sum(axis=1, keepdims=True)
 
     def capabilities_move(self, q: int) -> None:
         """4. Stocks move with spending and joint work; incidents knock quality down; profit."""
