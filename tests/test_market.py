@@ -113,8 +113,8 @@ def test_choose_deterministic_for_same_seed():
         assert a.choose(x, ra) == b.choose(x, rb)
         assert np.array_equal(a.brand, b.brand)
     c = _customers(seed=9)
-    for _ in range(5):
-        c.choose(x, np.random.default_rng(12 + _))
+    for k in range(5):
+        c.choose(x, np.random.default_rng(12 + k))
     assert not np.array_equal(a.brand, c.brand)  # a different generator draws different choices
 
 
