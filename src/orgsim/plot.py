@@ -7,7 +7,7 @@ combines the four main panels (influence, budget split, cooperation, capabilitie
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,7 @@ def panel_budget(ax: Axes, firms: pd.DataFrame) -> None:
         labels=[label for _, label, _ in BUDGET_LINES],
         colors=[colour for _, _, colour in BUDGET_LINES],
         alpha=0.85,
+        step="post",  # the split holds for a year: draw it as steps, not ramps
     )
     ax.set_ylabel("budget per firm and quarter (mean)")
     ax.set_ylim(0, None)
@@ -248,15 +249,27 @@ def _coerce(source: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     raise TypeError(f"plot_run: cannot plot a {type(source).__name__}")
 
 
-def plot_run(source: Any, out_dir: str | os.PathLike[str], *, dpi: int = 110) -> list[Path]:
+def plot_run(
+    source: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    charts: Iterable[str] | None = None,
+    dpi: int = 110,
+) -> list[Path]:
     """Write the charts of a run as PNGs into ``out_dir`` and return their paths (overview last).
 
     ``source`` is a run folder (as written by :func:`orgsim.io.write_run`), the ``(tables, meta)``
     pair of :func:`orgsim.io.read_run`, a mapping with a ``"firms"`` table, a ``Results`` or the
-    firms DataFrame itself.
+    firms DataFrame itself. ``charts`` selects file stems (``CHARTS`` and ``"overview"``; all by
+    default).
     """
     from orgsim.io import OutputError
 
+    known = (*CHARTS, "overview")
+    selected = known if charts is None else tuple(charts)
+    unknown = [c for c in selected if c not in known]
+    if unknown:
+        raise ValueError(f"plot_run: unknown chart(s) {', '.join(unknown)} (known: {', '.join(known)})")
     firms, meta = _coerce(source)
     needed = ("step", "firm", *REQUIRED)
     missing = [c for c in needed if c not in firms.columns]
@@ -276,6 +289,8 @@ def plot_run(source: Any, out_dir: str | os.PathLike[str], *, dpi: int = 110) ->
     written: list[Path] = []
     try:
         for stem, (panels, size) in CHARTS.items():
+            if stem not in selected:
+                continue
             fig = _figure(size)
             axes = fig.subplots(1, len(panels), squeeze=False)[0]
             for ax, panel in zip(axes, panels, strict=True):
@@ -283,12 +298,13 @@ def plot_run(source: Any, out_dir: str | os.PathLike[str], *, dpi: int = 110) ->
             fig.suptitle(title, fontsize="medium")
             written.append(_save(fig, out / f"{stem}.png", dpi))
 
-        fig = _figure((13.0, 9.0))
-        axes = fig.subplots(2, 2).ravel()
-        for ax, panel in zip(axes, OVERVIEW, strict=True):
-            panel(ax, firms)
-        fig.suptitle(title, fontsize="large")
-        written.append(_save(fig, out / "overview.png", dpi))
+        if "overview" in selected:
+            fig = _figure((13.0, 9.0))
+            axes = fig.subplots(2, 2).ravel()
+            for ax, panel in zip(axes, OVERVIEW, strict=True):
+                panel(ax, firms)
+            fig.suptitle(title, fontsize="large")
+            written.append(_save(fig, out / "overview.png", dpi))
     except OSError as err:
         raise OutputError(f"{out}: cannot write charts: {err.strerror or err}") from None
     return written
