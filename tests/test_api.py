@@ -1,0 +1,124 @@
+"""The plain-function API (orgsim.simulate, orgsim.run, Results, outcomes)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import orgsim
+from orgsim import api
+from orgsim.config import ConfigError, ScenarioConfig
+from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS
+from orgsim.scenarios import load
+
+
+def test_public_names():
+    assert set(orgsim.__all__) == {"Market", "Results", "__version__", "run", "simulate"}
+    for name in orgsim.__all__:
+        assert getattr(orgsim, name) is not None
+    assert orgsim.Results is api.Results and orgsim.simulate is api.simulate and orgsim.run is api.run
+    with pytest.raises(AttributeError):
+        _ = orgsim.no_such_thing
+
+
+def test_run_returns_finite_outcomes():
+    out = orgsim.run({"customers": 500, "steps": 6}, seed=3)
+    assert isinstance(out, dict)
+    assert list(out) == list(api.OUTCOMES)
+    for key, value in out.items():
+        assert isinstance(value, float), key
+        assert math.isfinite(value), key
+
+
+def test_run_deterministic_and_accepts_scenario_and_numpy_seed():
+    a = orgsim.run({"customers": 500, "steps": 6, "scenario": "walls"}, seed=np.int64(4))
+    b = orgsim.run({"scenario": "walls", "customers": 500, "steps": 6}, seed=4)
+    assert a == b
+    c = orgsim.run({"customers": 500, "steps": 6, "levers.shadow_it_cap": 0.5}, seed=4)
+    assert c != a
+
+
+def test_run_does_not_mutate_its_config():
+    config = {"scenario": "baseline", "customers": 500, "steps": 6}
+    orgsim.run(config, seed=1)
+    assert config == {"scenario": "baseline", "customers": 500, "steps": 6}
+
+
+def test_run_rejects_bad_parameters():
+    with pytest.raises(ConfigError):
+        orgsim.run({"customers": 500, "steps": 6, "no_such": 1}, seed=1)
+    with pytest.raises(ConfigError):
+        orgsim.run({"customers": 500, "steps": 6, "shadow_it_cap": 3.0}, seed=1)
+
+
+def test_simulate_returns_results():
+    res = orgsim.simulate("baseline", seed=3, customers=500, steps=6)
+    assert isinstance(res, orgsim.Results)
+    assert isinstance(res.config, ScenarioConfig) and res.config.steps == 6
+    assert res.seed == 3
+    assert isinstance(res.firms, pd.DataFrame) and isinstance(res.executives, pd.DataFrame)
+    firms_n = res.config.market.firms
+    assert len(res.firms) == 7 * firms_n and len(res.executives) == 7 * firms_n * 3
+    assert set(FIRM_COLUMNS) <= set(res.firms.columns)
+    assert set(EXEC_COLUMNS) <= set(res.executives.columns)
+    assert (res.firms["seed"] == 3).all()
+    assert res.wall_time > 0
+    assert res.outcomes == api.outcomes(res.firms)
+    summary = res.summary
+    assert len(summary) == 1 and summary.loc[0, "scenario"] == "baseline" and summary.loc[0, "seed"] == 3
+    assert set(api.OUTCOMES) <= set(summary.columns)
+
+
+def test_simulate_matches_run_and_market():
+    res = orgsim.simulate("baseline", seed=5, customers=500, steps=6, firms=3)
+    assert res.outcomes == orgsim.run({"customers": 500, "steps": 6, "firms": 3}, seed=5)
+    m = orgsim.Market("baseline", rng=5, customers=500, steps=6, firms=3).run()
+    assert_frame_equal(res.firms, m.firm_table())
+    assert_frame_equal(res.executives, m.executive_table())
+
+
+def test_simulate_default_seed_is_scenario_seed():
+    res = orgsim.simulate("baseline", customers=300, steps=3, firms=2)
+    assert res.seed == load("baseline").seed
+
+
+def test_simulate_accepts_config_and_path():
+    cfg = load("baseline", {"customers": 300, "steps": 3, "firms": 2})
+    a = orgsim.simulate(cfg, seed=1)
+    b = orgsim.simulate(load("baseline").model_copy(), seed=1, customers=300, steps=3, firms=2)
+    from orgsim.scenarios import available
+
+    c = orgsim.simulate(available()["baseline"], seed=1, customers=300, steps=3, firms=2)
+    assert_frame_equal(a.firms, b.firms)
+    assert_frame_equal(a.firms, c.firms)
+
+
+def test_simulate_progress_and_run_id():
+    calls = []
+    res = orgsim.simulate("baseline", seed=1, run_id="r1", progress=lambda d, t: calls.append((d, t)),
+                          customers=300, steps=4, firms=2)
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert (res.firms["run_id"] == "r1").all() and res.run_id == "r1"
+
+
+def test_outcomes_known_values():
+    """outcomes() averages the last quarters of a hand-made table."""
+    rows = []
+    for step in range(3):
+        for firm in range(2):
+            rows.append({
+                "step": step, "firm": firm, "market_share": 0.5, "revenue": 100.0, "profit": 10.0 * (step + 1),
+                "budget_it_core": 30.0, "budget_it_marketing": 10.0, "shadow_it": 10.0, "cmo_tech_claim": 25.0,
+                **{k: 0.0 for k in api.OUTCOMES if k not in ("revenue", "profit")},
+            })
+    out = api.outcomes(pd.DataFrame(rows), last=2)
+    assert out["profit"] == pytest.approx(25.0)  # steps 1 and 2
+    assert out["margin"] == pytest.approx(0.25)
+    assert out["it_marketing_share"] == pytest.approx(0.25)
+    assert out["cmo_tech_share"] == pytest.approx(0.2)
+    assert out["cmo_tech_claim_share"] == pytest.approx(0.5)
+    assert out["market_concentration"] == pytest.approx(0.5)
