@@ -255,6 +255,7 @@ def test_non_utf8_scenario_file(tmp_path: Path) -> None:
         (("run", "missing.toml"), "missing.toml"),
         (("run", "baseline", "--set", "nonsense"), "nonsense"),
         (("run", "baseline", "--set", "levers.unknown=1"), "levers.unknown"),
+        (("run", "baseline", "--set", "extends=walls"), "extends"),
         (("run", "baseline", "--set", "levers.shadow_it_cap=2"), "shadow_it_cap"),
         (("run", "baseline", "--set", "environment.pressure=[[4, 0.3], [2, 0.5]]"), "pressure"),
         (("run", "baseline", "--steps", "-3"), "--steps"),

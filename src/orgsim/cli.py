@@ -163,6 +163,7 @@ def _safe_name(name: str) -> str:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from orgsim.config import ConfigError
     from orgsim.scenarios import parse_assignment
 
     overrides: dict[str, Any] = {}
@@ -172,6 +173,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
             overrides[flag] = value
     for text in args.assignments:
         key, value = parse_assignment(text)
+        if key == "extends":  # resolved when the file is read; an override would be silently ignored
+            raise ConfigError(f"--set {text!r}: extends cannot be overridden; run that scenario instead")
         overrides.pop(key, None)  # a later assignment wins (dict order is application order)
         overrides[key] = value
     return overrides
@@ -239,8 +242,12 @@ def summary_text(results: Any) -> str:
         acted = firms
     year1 = acted[acted["step"] <= 4]
     yearn = acted[acted["step"] > end - 4]
-    q_first = f"q{int(year1['step'].min())}-{int(year1['step'].max())}"
-    q_last = f"q{int(yearn['step'].min())}-{end}"
+
+    def quarters(lo: int, hi: int) -> str:
+        return f"q{lo}" if lo == hi else f"q{lo}-{hi}"
+
+    q_first = quarters(int(year1["step"].min()), int(year1["step"].max()))
+    q_last = quarters(int(yearn["step"].min()), end)
 
     lines = [
         f"{cfg.name}: seed {results.seed}, {cfg.market.firms} firms, {cfg.market.customers} customers, "
@@ -263,7 +270,7 @@ def summary_text(results: Any) -> str:
         share = float(last[col].sum()) / total if total > 0 else float("nan")
         lines.append(f"  {label:<34}{'':>10}{share:>10.1%}")
 
-    lines += ["", f"{'share of firm-quarters':<36}{f'q1-{end}':>10}{q_last:>10}"]
+    lines += ["", f"{'share of firm-quarters':<36}{quarters(1, end):>10}{q_last:>10}"]
     for col, label in (
         ("coop_cmo_cio", "CMO-CIO worked together"),
         ("coop_cmo_cfo", "CMO-CFO worked together"),
