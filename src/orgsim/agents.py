@@ -65,8 +65,15 @@ class Executive(mesa.Agent):
             self.briefed = bool(self.rng.random() < self.brief)
 
     # -- learn --------------------------------------------------------------------------------
-    def learn(self, payoff: np.ndarray, joint: dict[int, np.ndarray], briefed: np.ndarray,
-              margins: np.ndarray, foregone: dict[int, float], foregone_brief: float) -> None:
+    def learn(
+        self,
+        payoff: np.ndarray,
+        joint: dict[int, np.ndarray],
+        briefed: np.ndarray,
+        margins: np.ndarray,
+        foregone: dict[int, float],
+        foregone_brief: float,
+    ) -> None:
         """Belief-based learning, then benchmarking; results wait in ``_next_*``.
 
         ``payoff`` holds this quarter's payoff of this role in every firm, ``joint[peer]`` whether

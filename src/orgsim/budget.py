@@ -58,8 +58,14 @@ def domain_split(
     return new, contested * lost
 
 
-def tech_claim(pressure: float, analytics: np.ndarray, experience: np.ndarray,
-               beta_personalisation: float, beta_experience: float, claim_max: float) -> np.ndarray:
+def tech_claim(
+    pressure: float,
+    analytics: np.ndarray,
+    experience: np.ndarray,
+    beta_personalisation: float,
+    beta_experience: float,
+    claim_max: float,
+) -> np.ndarray:
     """Share of its budget the CMO wants for marketing technology (customer data, analytics).
 
     The CMO splits its money by the marginal customer value of each capability it can build:

@@ -16,15 +16,17 @@ def stock_step(level: np.ndarray, investment: np.ndarray, growth: float, decay: 
     return np.clip(out, 0.0, 1.0)
 
 
-def integration_step(level: np.ndarray, governed: np.ndarray, shadow: np.ndarray,
-                     growth: float, silo: float, decay: float) -> np.ndarray:
+def integration_step(
+    level: np.ndarray, governed: np.ndarray, shadow: np.ndarray, growth: float, silo: float, decay: float
+) -> np.ndarray:
     """Data integration: built by governed marketing IT, torn into silos by shadow IT."""
     out = level + growth * governed * (1.0 - level) - silo * shadow * level - decay * level
     return np.clip(out, 0.0, 1.0)
 
 
-def incident_rate(threat: float, quality: np.ndarray, shadow_stock: np.ndarray,
-                  base: float, protection: float, shadow_risk: float) -> np.ndarray:
+def incident_rate(
+    threat: float, quality: np.ndarray, shadow_stock: np.ndarray, base: float, protection: float, shadow_risk: float
+) -> np.ndarray:
     """Expected incidents per quarter: threat x unprotected share x (1 + shadow exposure)."""
     return base * threat * (1.0 - protection * quality) * (1.0 + shadow_risk * shadow_stock)
 

@@ -11,6 +11,7 @@ arguments to :class:`orgsim.model.Market` and :func:`orgsim.simulate` use.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -42,12 +43,11 @@ def _check_path(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
     if not points:
         raise ValueError("a time path needs at least one keyframe [quarter, value]")
     quarters = [q for q, _ in points]
-    if any(b <= a for a, b in zip(quarters, quarters[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(quarters)):
         raise ValueError(f"keyframes must be in strictly increasing quarter order, got quarters {quarters}")
     return points
 
 
-Keyframe = tuple[Annotated[int, Field(ge=0)], float]
 UnitKeyframe = tuple[Annotated[int, Field(ge=0)], Annotated[float, Field(ge=0.0, le=1.0)]]
 ClimateKeyframe = tuple[Annotated[int, Field(ge=0)], Annotated[float, Field(ge=0.2, le=2.0)]]
 UnitPath = Annotated[list[UnitKeyframe], AfterValidator(_check_path)]
@@ -63,19 +63,65 @@ class MarketParams(_Group):
 
     firms: int = P(8, "firms", SRC_ASSUMED, "competing firms in the market", ge=2, le=120)
     customers: int = P(10_000, "customers", SRC_ASSUMED, "customers in the market", ge=50, le=5_000_000)
-    network_degree: int = P(10, "neighbours", SRC_LIT, "social-network neighbours each customer listens to", ge=0, le=100)
-    network_rewiring: float = P(0.1, "probability", SRC_LIT, "share of ties drawn at random instead of from the ring neighbourhood (small world)", ge=0.0, le=1.0)
-    taste_mean: float = P(0.5, "share", SRC_ASSUMED, "mean taste for experience (vs product), Beta-distributed", gt=0.0, lt=1.0)
-    taste_concentration: float = P(4.0, "1", SRC_ASSUMED, "concentration (a+b) of the taste Beta distribution", gt=0.0, le=1000.0)
-    reconsider_base: float = P(0.08, "1/quarter", SRC_ASSUMED, "share of customers reconsidering their brand at P = 0", ge=0.0, le=1.0)
-    reconsider_pressure: float = P(0.30, "1/quarter", SRC_ASSUMED, "extra reconsideration share at P = 1", ge=0.0, le=1.0)
-    switching_cost: float = P(1.5, "utility", SRC_ASSUMED, "switching cost at P = 0; falls linearly to 0 at P = 1", ge=0.0, le=10.0)
-    beta_quality: float = P(3.0, "utility", SRC_ASSUMED, "weight of product quality in utility (times 1 - experience weight)", ge=0.0, le=20.0)
-    beta_experience: float = P(3.0, "utility", SRC_ASSUMED, "weight of customer experience (times experience weight)", ge=0.0, le=20.0)
-    beta_personalisation: float = P(3.0, "utility", SRC_ASSUMED, "weight of analytics-driven personalisation (times experience weight and P)", ge=0.0, le=20.0)
-    beta_word_of_mouth: float = P(2.0, "utility", SRC_LIT, "weight of the share of neighbours at a firm", ge=0.0, le=20.0)
-    experience_weight_floor: float = P(0.3, "share", SRC_ASSUMED, "experience weight at P = 0 as a share of taste; rises to 1 at P = 1", ge=0.0, le=1.0)
-    revenue_per_firm: float = P(100.0, "money/quarter", SRC_ASSUMED, "market revenue per firm per quarter at climate 1 (sets the money unit)", gt=0.0, le=1e9)
+    network_degree: int = P(
+        10, "neighbours", SRC_LIT, "social-network neighbours each customer listens to", ge=0, le=100
+    )
+    network_rewiring: float = P(
+        0.1,
+        "probability",
+        SRC_LIT,
+        "share of ties drawn at random instead of from the ring neighbourhood (small world)",
+        ge=0.0,
+        le=1.0,
+    )
+    taste_mean: float = P(
+        0.5, "share", SRC_ASSUMED, "mean taste for experience (vs product), Beta-distributed", gt=0.0, lt=1.0
+    )
+    taste_concentration: float = P(
+        4.0, "1", SRC_ASSUMED, "concentration (a+b) of the taste Beta distribution", gt=0.0, le=1000.0
+    )
+    reconsider_base: float = P(
+        0.08, "1/quarter", SRC_ASSUMED, "share of customers reconsidering their brand at P = 0", ge=0.0, le=1.0
+    )
+    reconsider_pressure: float = P(
+        0.30, "1/quarter", SRC_ASSUMED, "extra reconsideration share at P = 1", ge=0.0, le=1.0
+    )
+    switching_cost: float = P(
+        1.5, "utility", SRC_ASSUMED, "switching cost at P = 0; falls linearly to 0 at P = 1", ge=0.0, le=10.0
+    )
+    beta_quality: float = P(
+        3.0,
+        "utility",
+        SRC_ASSUMED,
+        "weight of product quality in utility (times 1 - experience weight)",
+        ge=0.0,
+        le=20.0,
+    )
+    beta_experience: float = P(
+        3.0, "utility", SRC_ASSUMED, "weight of customer experience (times experience weight)", ge=0.0, le=20.0
+    )
+    beta_personalisation: float = P(
+        3.0,
+        "utility",
+        SRC_ASSUMED,
+        "weight of analytics-driven personalisation (times experience weight and P)",
+        ge=0.0,
+        le=20.0,
+    )
+    beta_word_of_mouth: float = P(
+        2.0, "utility", SRC_LIT, "weight of the share of neighbours at a firm", ge=0.0, le=20.0
+    )
+    experience_weight_floor: float = P(
+        0.3, "share", SRC_ASSUMED, "experience weight at P = 0 as a share of taste; rises to 1 at P = 1", ge=0.0, le=1.0
+    )
+    revenue_per_firm: float = P(
+        100.0,
+        "money/quarter",
+        SRC_ASSUMED,
+        "market revenue per firm per quarter at climate 1 (sets the money unit)",
+        gt=0.0,
+        le=1e9,
+    )
 
 
 class EnvironmentParams(_Group):
@@ -84,17 +130,44 @@ class EnvironmentParams(_Group):
     pressure: UnitPath = P([(0, 0.3)], "0..1", SRC_ASSUMED, "customer-centricity pressure P(t)")
     threat: UnitPath = P([(0, 0.2)], "0..1", SRC_ASSUMED, "security threat H(t)")
     climate: ClimatePath = P([(0, 1.0)], "x revenue", SRC_ASSUMED, "economic climate: market revenue multiplier")
-    revenue_noise: float = P(0.02, "sd", SRC_ASSUMED, "firm-level revenue shock (sd of a lognormal multiplier per quarter)", ge=0.0, le=0.5)
+    revenue_noise: float = P(
+        0.02, "sd", SRC_ASSUMED, "firm-level revenue shock (sd of a lognormal multiplier per quarter)", ge=0.0, le=0.5
+    )
 
 
 class LeverParams(_Group):
     """Policy levers: governance and mandates the firm (or its CEO) sets."""
 
-    shadow_it_cap: float = P(0.10, "share", SRC_ASSUMED, "largest share of the CMO's budget it may spend on technology outside IT", ge=0.0, le=1.0)
-    roi_mandate: float = P(0.0, "1/quarter", SRC_ASSUMED, "probability per quarter that a CEO mandate makes CMO and CFO review ROI together", ge=0.0, le=1.0)
-    budget_rule: Literal["contest", "bargain"] = P("contest", "-", SRC_LIT, "how the contested budget is split: Tullock contest or asymmetric Nash bargain")
-    contested_share: float = P(0.2, "share", SRC_LIT, "share of the budget re-contested each year (the rest is last year's split)", ge=0.0, le=1.0)
-    budget_share: float = P(0.25, "share", SRC_ASSUMED, "discretionary budget as a share of last year's revenue", gt=0.0, le=0.6)
+    shadow_it_cap: float = P(
+        0.10,
+        "share",
+        SRC_ASSUMED,
+        "largest share of the CMO's budget it may spend on technology outside IT",
+        ge=0.0,
+        le=1.0,
+    )
+    roi_mandate: float = P(
+        0.0,
+        "1/quarter",
+        SRC_ASSUMED,
+        "probability per quarter that a CEO mandate makes CMO and CFO review ROI together",
+        ge=0.0,
+        le=1.0,
+    )
+    budget_rule: Literal["contest", "bargain"] = P(
+        "contest", "-", SRC_LIT, "how the contested budget is split: Tullock contest or asymmetric Nash bargain"
+    )
+    contested_share: float = P(
+        0.2,
+        "share",
+        SRC_LIT,
+        "share of the budget re-contested each year (the rest is last year's split)",
+        ge=0.0,
+        le=1.0,
+    )
+    budget_share: float = P(
+        0.25, "share", SRC_ASSUMED, "discretionary budget as a share of last year's revenue", gt=0.0, le=0.6
+    )
 
 
 class ExecutiveParams(_Group):
@@ -103,14 +176,45 @@ class ExecutiveParams(_Group):
     influence_cmo: float = P(0.24, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
     influence_cio: float = P(0.39, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
     influence_cfo: float = P(0.37, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
-    coop_cmo_cio: float = P(0.55, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0)
-    coop_cio_cmo: float = P(0.55, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0)
-    coop_cmo_cfo: float = P(0.30, "probability", SRC_SEED, "mean propensity of the CMO to work with the CFO (product ~ 10 % joint work, seed 003)", ge=0.0, le=1.0)
-    coop_cfo_cmo: float = P(0.30, "probability", SRC_SEED, "mean propensity of the CFO to work with the CMO (product ~ 10 % joint work, seed 003)", ge=0.0, le=1.0)
-    coop_cio_cfo: float = P(0.45, "probability", SRC_ASSUMED, "mean propensity of the CIO to work with the CFO", ge=0.0, le=1.0)
-    coop_cfo_cio: float = P(0.45, "probability", SRC_ASSUMED, "mean propensity of the CFO to work with the CIO", ge=0.0, le=1.0)
-    brief_mean: float = P(0.63, "probability", SRC_SEED, "mean propensity of the CMO to brief the CEO in a quarter (seed 003: 63 %)", ge=0.0, le=1.0)
-    propensity_concentration: float = P(12.0, "1", SRC_ASSUMED, "concentration (a+b) of the Beta draws of propensities", gt=0.0, le=1000.0)
+    coop_cmo_cio: float = P(
+        0.55, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
+    )
+    coop_cio_cmo: float = P(
+        0.55, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
+    )
+    coop_cmo_cfo: float = P(
+        0.30,
+        "probability",
+        SRC_SEED,
+        "mean propensity of the CMO to work with the CFO (product ~ 10 % joint work, seed 003)",
+        ge=0.0,
+        le=1.0,
+    )
+    coop_cfo_cmo: float = P(
+        0.30,
+        "probability",
+        SRC_SEED,
+        "mean propensity of the CFO to work with the CMO (product ~ 10 % joint work, seed 003)",
+        ge=0.0,
+        le=1.0,
+    )
+    coop_cio_cfo: float = P(
+        0.45, "probability", SRC_ASSUMED, "mean propensity of the CIO to work with the CFO", ge=0.0, le=1.0
+    )
+    coop_cfo_cio: float = P(
+        0.45, "probability", SRC_ASSUMED, "mean propensity of the CFO to work with the CIO", ge=0.0, le=1.0
+    )
+    brief_mean: float = P(
+        0.63,
+        "probability",
+        SRC_SEED,
+        "mean propensity of the CMO to brief the CEO in a quarter (seed 003: 63 %)",
+        ge=0.0,
+        le=1.0,
+    )
+    propensity_concentration: float = P(
+        12.0, "1", SRC_ASSUMED, "concentration (a+b) of the Beta draws of propensities", gt=0.0, le=1000.0
+    )
     effort_mean: float = P(0.5, "0..1", SRC_ASSUMED, "mean political effort in budget rounds", ge=0.0, le=1.0)
 
     @model_validator(mode="after")
@@ -125,71 +229,196 @@ class FirmParams(_Group):
     """Costs, capability stocks and incidents."""
 
     variable_cost: float = P(0.6, "share", SRC_ASSUMED, "variable cost as a share of revenue", ge=0.0, lt=1.0)
-    start_share_marketing: float = P(0.40, "share", SRC_ASSUMED, "CMO's share of the first budget (campaigns and marketing technology)", gt=0.0, lt=1.0)
-    start_share_finance: float = P(0.15, "share", SRC_ASSUMED, "CFO's share of the first budget; IT gets the rest", gt=0.0, lt=1.0)
-    tech_claim_max: float = P(0.6, "share", SRC_ASSUMED, "largest share of its budget the CMO wants for marketing technology", ge=0.0, le=1.0)
+    start_share_marketing: float = P(
+        0.40,
+        "share",
+        SRC_ASSUMED,
+        "CMO's share of the first budget (campaigns and marketing technology)",
+        gt=0.0,
+        lt=1.0,
+    )
+    start_share_finance: float = P(
+        0.15, "share", SRC_ASSUMED, "CFO's share of the first budget; IT gets the rest", gt=0.0, lt=1.0
+    )
+    tech_claim_max: float = P(
+        0.6, "share", SRC_ASSUMED, "largest share of its budget the CMO wants for marketing technology", ge=0.0, le=1.0
+    )
     quality_start: float = P(0.6, "0..1", SRC_ASSUMED, "initial product/operations quality", ge=0.0, le=1.0)
-    quality_growth: float = P(0.9, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0)
+    quality_growth: float = P(
+        0.9, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
+    )
     quality_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "quality depreciation", ge=0.0, le=1.0)
     integration_start: float = P(0.5, "0..1", SRC_ASSUMED, "initial data integration (1 - silo index)", ge=0.0, le=1.0)
-    integration_growth: float = P(4.0, "1/spend", SRC_CAL, "integration built per unit of governed marketing-IT spend intensity", ge=0.0, le=50.0)
+    integration_growth: float = P(
+        4.0, "1/spend", SRC_CAL, "integration built per unit of governed marketing-IT spend intensity", ge=0.0, le=50.0
+    )
     integration_decay: float = P(0.03, "1/quarter", SRC_ASSUMED, "integration eroded by system change", ge=0.0, le=1.0)
-    silo_growth: float = P(4.0, "1/spend", SRC_CAL, "integration destroyed per unit of shadow-IT spend intensity", ge=0.0, le=50.0)
+    silo_growth: float = P(
+        4.0, "1/spend", SRC_CAL, "integration destroyed per unit of shadow-IT spend intensity", ge=0.0, le=50.0
+    )
     analytics_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial analytics capability", ge=0.0, le=1.0)
-    analytics_growth: float = P(6.0, "1/spend", SRC_CAL, "analytics built per unit of marketing-technology spend on integrated data", ge=0.0, le=50.0)
+    analytics_growth: float = P(
+        6.0,
+        "1/spend",
+        SRC_CAL,
+        "analytics built per unit of marketing-technology spend on integrated data",
+        ge=0.0,
+        le=50.0,
+    )
     analytics_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "analytics depreciation", ge=0.0, le=1.0)
-    shadow_speed: float = P(1.5, "x", SRC_ASSUMED, "productivity of shadow-IT spend relative to governed spend (faster)", ge=0.0, le=10.0)
+    shadow_speed: float = P(
+        1.5, "x", SRC_ASSUMED, "productivity of shadow-IT spend relative to governed spend (faster)", ge=0.0, le=10.0
+    )
     experience_start: float = P(0.4, "0..1", SRC_ASSUMED, "initial customer experience", ge=0.0, le=1.0)
-    experience_growth: float = P(1.2, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0)
+    experience_growth: float = P(
+        1.2, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
+    )
     experience_decay: float = P(0.06, "1/quarter", SRC_ASSUMED, "experience depreciation", ge=0.0, le=1.0)
-    analytics_leverage: float = P(0.6, "share", SRC_ASSUMED, "part of campaign productivity that depends on analytics", ge=0.0, le=1.0)
+    analytics_leverage: float = P(
+        0.6, "share", SRC_ASSUMED, "part of campaign productivity that depends on analytics", ge=0.0, le=1.0
+    )
     roi_start: float = P(0.15, "0..1", SRC_ASSUMED, "initial ROI measurement", ge=0.0, le=1.0)
-    roi_growth: float = P(0.25, "1/quarter", SRC_ASSUMED, "ROI measurement built per quarter of CMO-CFO joint work", ge=0.0, le=1.0)
+    roi_growth: float = P(
+        0.25, "1/quarter", SRC_ASSUMED, "ROI measurement built per quarter of CMO-CFO joint work", ge=0.0, le=1.0
+    )
     roi_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "ROI measurement depreciation", ge=0.0, le=1.0)
-    waste_max: float = P(0.4, "share", SRC_LIT, "share of campaign spend wasted with no ROI measurement", ge=0.0, le=1.0)
+    waste_max: float = P(
+        0.4, "share", SRC_LIT, "share of campaign spend wasted with no ROI measurement", ge=0.0, le=1.0
+    )
     appraisal_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial IT investment appraisal", ge=0.0, le=1.0)
-    appraisal_growth: float = P(0.25, "1/quarter", SRC_ASSUMED, "appraisal built per quarter of CIO-CFO joint work", ge=0.0, le=1.0)
+    appraisal_growth: float = P(
+        0.25, "1/quarter", SRC_ASSUMED, "appraisal built per quarter of CIO-CFO joint work", ge=0.0, le=1.0
+    )
     appraisal_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "appraisal depreciation", ge=0.0, le=1.0)
-    appraisal_gain: float = P(0.3, "x", SRC_ASSUMED, "extra effectiveness of IT spend at full appraisal", ge=0.0, le=5.0)
-    conflict_loss: float = P(0.3, "share", SRC_LIT, "share of the contested budget lost at full effort with no cooperation", ge=0.0, le=1.0)
+    appraisal_gain: float = P(
+        0.3, "x", SRC_ASSUMED, "extra effectiveness of IT spend at full appraisal", ge=0.0, le=5.0
+    )
+    conflict_loss: float = P(
+        0.3, "share", SRC_LIT, "share of the contested budget lost at full effort with no cooperation", ge=0.0, le=1.0
+    )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
-    incident_rate: float = P(1.0, "1/quarter", SRC_ASSUMED, "incidents per quarter at threat 1, no security and no shadow IT", ge=0.0, le=20.0)
-    security_protection: float = P(0.8, "share", SRC_ASSUMED, "share of incidents prevented at full quality (security posture)", ge=0.0, le=1.0)
-    shadow_risk: float = P(5.0, "x", SRC_ASSUMED, "added incident rate per unit of installed shadow IT (stock in revenue-per-firm units)", ge=0.0, le=50.0)
-    shadow_decay: float = P(0.1, "1/quarter", SRC_ASSUMED, "retirement rate of installed shadow systems", ge=0.0, le=1.0)
+    incident_rate: float = P(
+        1.0,
+        "1/quarter",
+        SRC_ASSUMED,
+        "incidents per quarter at threat 1, no security and no shadow IT",
+        ge=0.0,
+        le=20.0,
+    )
+    security_protection: float = P(
+        0.8, "share", SRC_ASSUMED, "share of incidents prevented at full quality (security posture)", ge=0.0, le=1.0
+    )
+    shadow_risk: float = P(
+        5.0,
+        "x",
+        SRC_ASSUMED,
+        "added incident rate per unit of installed shadow IT (stock in revenue-per-firm units)",
+        ge=0.0,
+        le=50.0,
+    )
+    shadow_decay: float = P(
+        0.1, "1/quarter", SRC_ASSUMED, "retirement rate of installed shadow systems", ge=0.0, le=1.0
+    )
     incident_quality_loss: float = P(0.05, "share", SRC_ASSUMED, "quality lost per incident", ge=0.0, le=1.0)
-    incident_cost: float = P(8.0, "% revenue/firm", SRC_ASSUMED, "cost of one incident, in % of revenue per firm", ge=0.0, le=100.0)
+    incident_cost: float = P(
+        8.0, "% revenue/firm", SRC_ASSUMED, "cost of one incident, in % of revenue per firm", ge=0.0, le=100.0
+    )
 
 
 class InfluenceParams(_Group):
     """How the CEO credits executives (strategic contingencies, resource dependence)."""
 
-    influence_rate: float = P(0.15, "1/quarter", SRC_ASSUMED, "speed at which influence follows credited value", gt=0.0, le=1.0)
+    influence_rate: float = P(
+        0.15, "1/quarter", SRC_ASSUMED, "speed at which influence follows credited value", gt=0.0, le=1.0
+    )
     crit_cmo_base: float = P(0.5, "weight", SRC_ASSUMED, "criticality of the customer domain at P = 0", ge=0.0, le=10.0)
-    crit_cmo_pressure: float = P(1.5, "weight", SRC_LIT, "added criticality of the customer domain per unit of P", ge=0.0, le=10.0)
+    crit_cmo_pressure: float = P(
+        1.5, "weight", SRC_LIT, "added criticality of the customer domain per unit of P", ge=0.0, le=10.0
+    )
     crit_cio_base: float = P(0.7, "weight", SRC_ASSUMED, "criticality of the IT domain at no threat", ge=0.0, le=10.0)
     crit_cio_threat: float = P(1.0, "weight", SRC_LIT, "added criticality of IT per unit of threat H", ge=0.0, le=10.0)
-    crit_cio_modernisation: float = P(0.5, "weight", SRC_ASSUMED, "added criticality of IT per unit of quality gap (1 - quality)", ge=0.0, le=10.0)
+    crit_cio_modernisation: float = P(
+        0.5, "weight", SRC_ASSUMED, "added criticality of IT per unit of quality gap (1 - quality)", ge=0.0, le=10.0
+    )
     crit_cfo_base: float = P(1.0, "weight", SRC_ASSUMED, "criticality of finance in a normal climate", ge=0.0, le=10.0)
-    crit_cfo_stress: float = P(3.0, "weight", SRC_LIT, "added criticality of finance per unit of financial stress", ge=0.0, le=20.0)
-    joint_credit: float = P(0.4, "x", SRC_ASSUMED, "credit each partner receives for joint work, relative to the partners' mean own-domain credit", ge=0.0, le=5.0)
-    coordination_cost: float = P(0.15, "share", SRC_ASSUMED, "own-domain credit lost per cooperating link (time and autonomy)", ge=0.0, le=1.0)
-    visibility_unbriefed: float = P(0.7, "share", SRC_ASSUMED, "share of the CMO's credit the CEO sees in a quarter without a briefing", ge=0.0, le=1.0)
-    dependence_weight: float = P(0.5, "x", SRC_LIT, "credit for controlling budget others depend on (per unit budget share)", ge=0.0, le=5.0)
-    roi_evidence: float = P(1.0, "x", SRC_ASSUMED, "extra weight of the CMO's budget claim at full ROI measurement", ge=0.0, le=5.0)
+    crit_cfo_stress: float = P(
+        3.0, "weight", SRC_LIT, "added criticality of finance per unit of financial stress", ge=0.0, le=20.0
+    )
+    joint_credit: float = P(
+        0.4,
+        "x",
+        SRC_ASSUMED,
+        "credit each partner receives for joint work, relative to the partners' mean own-domain credit",
+        ge=0.0,
+        le=5.0,
+    )
+    coordination_cost: float = P(
+        0.15, "share", SRC_ASSUMED, "own-domain credit lost per cooperating link (time and autonomy)", ge=0.0, le=1.0
+    )
+    visibility_unbriefed: float = P(
+        0.7,
+        "share",
+        SRC_ASSUMED,
+        "share of the CMO's credit the CEO sees in a quarter without a briefing",
+        ge=0.0,
+        le=1.0,
+    )
+    dependence_weight: float = P(
+        0.5, "x", SRC_LIT, "credit for controlling budget others depend on (per unit budget share)", ge=0.0, le=5.0
+    )
+    roi_evidence: float = P(
+        1.0, "x", SRC_ASSUMED, "extra weight of the CMO's budget claim at full ROI measurement", ge=0.0, le=5.0
+    )
 
 
 class LearningParams(_Group):
     """How executives adjust their propensities."""
 
-    learning_rate: float = P(0.2, "logit/quarter", SRC_ASSUMED, "largest change of a propensity's log-odds per quarter", ge=0.0, le=5.0)
+    learning_rate: float = P(
+        0.2, "logit/quarter", SRC_ASSUMED, "largest change of a propensity's log-odds per quarter", ge=0.0, le=5.0
+    )
     belief_decay: float = P(0.9, "1", SRC_ASSUMED, "recency weight of past payoff evidence per quarter", ge=0.0, le=1.0)
-    foregone_weight: float = P(0.5, "x", SRC_LIT, "weight of the foregone payoff of the action not taken (EWA's delta; Camerer & Ho 1999)", ge=0.0, le=1.0)
-    observation_weight: float = P(0.3, "x", SRC_ASSUMED, "weight of an observation of the same role in another firm (own experience = 1)", ge=0.0, le=1.0)
+    foregone_weight: float = P(
+        0.5,
+        "x",
+        SRC_LIT,
+        "weight of the foregone payoff of the action not taken (EWA's delta; Camerer & Ho 1999)",
+        ge=0.0,
+        le=1.0,
+    )
+    observation_weight: float = P(
+        0.3,
+        "x",
+        SRC_ASSUMED,
+        "weight of an observation of the same role in another firm (own experience = 1)",
+        ge=0.0,
+        le=1.0,
+    )
     payoff_scale: float = P(0.01, "payoff", SRC_ASSUMED, "payoff gap that counts as clearly better", gt=0.0, le=10.0)
-    profit_weight: float = P(0.5, "x", SRC_ASSUMED, "weight of the firm's profit margin in an executive's payoff (besides its influence gain)", ge=0.0, le=10.0)
-    imitation_rate: float = P(0.1, "1/quarter", SRC_ASSUMED, "probability per quarter of benchmarking the same role in another firm", ge=0.0, le=1.0)
-    imitation_scale: float = P(0.05, "margin", SRC_ASSUMED, "profit-margin lead at which an executive copies the benchmark fully", gt=0.0, le=10.0)
+    profit_weight: float = P(
+        0.5,
+        "x",
+        SRC_ASSUMED,
+        "weight of the firm's profit margin in an executive's payoff (besides its influence gain)",
+        ge=0.0,
+        le=10.0,
+    )
+    imitation_rate: float = P(
+        0.1,
+        "1/quarter",
+        SRC_ASSUMED,
+        "probability per quarter of benchmarking the same role in another firm",
+        ge=0.0,
+        le=1.0,
+    )
+    imitation_scale: float = P(
+        0.05,
+        "margin",
+        SRC_ASSUMED,
+        "profit-margin lead at which an executive copies the benchmark fully",
+        gt=0.0,
+        le=10.0,
+    )
     exploration: float = P(0.01, "sd", SRC_ASSUMED, "random drift of propensities per quarter", ge=0.0, le=0.5)
 
 
@@ -201,10 +430,33 @@ class FocalParams(_Group):
     different focal values gives "the same firm with and without" against the same competitors.
     """
 
-    focal_coop_cmo_cio: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of CMO and CIO to work with each other", ge=0.0, le=1.0)
-    focal_coop_cmo_cfo: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of CMO and CFO to work with each other", ge=0.0, le=1.0)
-    focal_coop_cio_cfo: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of CIO and CFO to work with each other", ge=0.0, le=1.0)
-    focal_brief: float | None = P(None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of the CMO to brief the CEO", ge=0.0, le=1.0)
+    focal_coop_cmo_cio: float | None = P(
+        None,
+        "probability",
+        SRC_ASSUMED,
+        "firm 0: fixed propensity of CMO and CIO to work with each other",
+        ge=0.0,
+        le=1.0,
+    )
+    focal_coop_cmo_cfo: float | None = P(
+        None,
+        "probability",
+        SRC_ASSUMED,
+        "firm 0: fixed propensity of CMO and CFO to work with each other",
+        ge=0.0,
+        le=1.0,
+    )
+    focal_coop_cio_cfo: float | None = P(
+        None,
+        "probability",
+        SRC_ASSUMED,
+        "firm 0: fixed propensity of CIO and CFO to work with each other",
+        ge=0.0,
+        le=1.0,
+    )
+    focal_brief: float | None = P(
+        None, "probability", SRC_ASSUMED, "firm 0: fixed propensity of the CMO to brief the CEO", ge=0.0, le=1.0
+    )
 
 
 class MechanismSwitches(_Group):
@@ -218,7 +470,9 @@ class MechanismSwitches(_Group):
     roi_evidence_on: bool = P(True, "-", SRC_ASSUMED, "ROI measurement strengthens the CMO's budget claim")
     reinforcement: bool = P(True, "-", SRC_ASSUMED, "executives learn from their own payoffs")
     observation: bool = P(True, "-", SRC_ASSUMED, "executives learn from the payoffs of the same role in other firms")
-    counterfactual: bool = P(True, "-", SRC_ASSUMED, "executives weigh the foregone payoff of the action they did not take")
+    counterfactual: bool = P(
+        True, "-", SRC_ASSUMED, "executives weigh the foregone payoff of the action they did not take"
+    )
     imitation: bool = P(True, "-", SRC_ASSUMED, "executives imitate the same role in better-performing firms")
     incidents: bool = P(True, "-", SRC_ASSUMED, "security incidents occur")
 
@@ -305,6 +559,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     """Return a deep copy of a raw scenario mapping with ``overrides`` (dotted or bare keys) set."""
     out = deep_merge(data, {})
     for key, value in overrides.items():
+        if key == "extends":
+            raise ConfigError("extends cannot be overridden: name the other scenario instead")
         path = dotted_path(key)
         node = out
         for part in path[:-1]:

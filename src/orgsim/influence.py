@@ -15,8 +15,7 @@ CMO, CIO, CFO = 0, 1, 2
 PAIRS = ((CMO, CIO), (CMO, CFO), (CIO, CFO))
 
 
-def criticality(pressure: float, threat: float, quality: np.ndarray, stress: np.ndarray,
-                p) -> np.ndarray:
+def criticality(pressure: float, threat: float, quality: np.ndarray, stress: np.ndarray, p) -> np.ndarray:
     """Criticality of each domain, shape (F, 3); ``p`` holds the crit_* weights."""
     f = quality.shape[0]
     out = np.empty((f, 3))
@@ -26,8 +25,15 @@ def criticality(pressure: float, threat: float, quality: np.ndarray, stress: np.
     return out
 
 
-def credit(own_value: np.ndarray, crit: np.ndarray, visibility: np.ndarray, coop: np.ndarray,
-           joint_weight: float, coordination_cost: float, dependence: np.ndarray) -> np.ndarray:
+def credit(
+    own_value: np.ndarray,
+    crit: np.ndarray,
+    visibility: np.ndarray,
+    coop: np.ndarray,
+    joint_weight: float,
+    coordination_cost: float,
+    dependence: np.ndarray,
+) -> np.ndarray:
     """Credit per executive, shape (F, 3).
 
     Own-domain credit is ``crit * own_value * visibility`` (``own_value`` in [0, 1], ``visibility``

@@ -23,8 +23,9 @@ import numpy as np
 LOW, HIGH = 0.01, 0.99
 
 
-def evidence(payoff: np.ndarray, acted: np.ndarray, own: int, own_weight: float,
-             other_weight: float) -> tuple[float, float, float, float]:
+def evidence(
+    payoff: np.ndarray, acted: np.ndarray, own: int, own_weight: float, other_weight: float
+) -> tuple[float, float, float, float]:
     """Weighted payoff sums and weights for 'acted' and 'did not act' across firms.
 
     ``payoff`` and ``acted`` are per firm (the same role everywhere); ``own`` is the learner's firm.
@@ -33,8 +34,7 @@ def evidence(payoff: np.ndarray, acted: np.ndarray, own: int, own_weight: float,
     w = np.full(payoff.shape[0], other_weight)
     w[own] = own_weight
     a = acted.astype(bool)
-    return (float((w * payoff)[a].sum()), float(w[a].sum()),
-            float((w * payoff)[~a].sum()), float(w[~a].sum()))
+    return (float((w * payoff)[a].sum()), float(w[a].sum()), float((w * payoff)[~a].sum()), float(w[~a].sum()))
 
 
 def foregone(acted: bool, payoff: float, payoff_other: float, weight: float) -> tuple[float, float, float, float]:

@@ -16,11 +16,35 @@ from orgsim.scenarios import environment_paths, load
 
 #: per-quarter per-firm columns recorded by the model (see docs/OUTPUTS.md)
 FIRM_COLUMNS = (
-    "revenue", "profit", "market_share", "budget", "budget_marketing", "budget_it_core",
-    "budget_it_marketing", "shadow_it", "budget_finance", "conflict_loss", "cmo_tech_claim",
-    "influence_cmo", "influence_cio", "influence_cfo", "coop_cmo_cio", "coop_cmo_cfo",
-    "coop_cio_cfo", "cmo_briefs_ceo", "data_integration", "analytics", "experience", "quality",
-    "roi_measurement", "it_appraisal", "shadow_stock", "incidents", "pressure", "threat", "climate",
+    "revenue",
+    "profit",
+    "market_share",
+    "budget",
+    "budget_marketing",
+    "budget_it_core",
+    "budget_it_marketing",
+    "shadow_it",
+    "budget_finance",
+    "conflict_loss",
+    "cmo_tech_claim",
+    "influence_cmo",
+    "influence_cio",
+    "influence_cfo",
+    "coop_cmo_cio",
+    "coop_cmo_cfo",
+    "coop_cio_cfo",
+    "cmo_briefs_ceo",
+    "data_integration",
+    "analytics",
+    "experience",
+    "quality",
+    "roi_measurement",
+    "it_appraisal",
+    "shadow_stock",
+    "incidents",
+    "pressure",
+    "threat",
+    "climate",
 )
 #: per-quarter per-executive columns
 EXEC_COLUMNS = ("influence", "coop_cmo", "coop_cio", "coop_cfo", "brief", "effort", "payoff", "credit")
@@ -87,8 +111,9 @@ class Market(mesa.Model):
     ``shadow_it_cap=0.5``) or as ``steps``; ``rng`` defaults to the scenario's seed.
     """
 
-    def __init__(self, scenario: str | ScenarioConfig = "baseline", *, rng: Any = None,
-                 run_id: str = "", **params: Any) -> None:
+    def __init__(
+        self, scenario: str | ScenarioConfig = "baseline", *, rng: Any = None, run_id: str = "", **params: Any
+    ) -> None:
         cfg = load(scenario, params or None)
         if rng is None:
             rng = cfg.seed
@@ -104,8 +129,9 @@ class Market(mesa.Model):
         f = mk.firms
         self.n_firms = f
 
-        self.customers = Customers(mk.customers, f, mk.network_degree, mk.network_rewiring,
-                                   mk.taste_mean, mk.taste_concentration, self.rng)
+        self.customers = Customers(
+            mk.customers, f, mk.network_degree, mk.network_rewiring, mk.taste_mean, mk.taste_concentration, self.rng
+        )
         self.quality = np.full(f, fp.quality_start)
         self.integration = np.full(f, fp.integration_start)
         self.analytics = np.full(f, fp.analytics_start)
@@ -122,8 +148,14 @@ class Market(mesa.Model):
         self.switched = 0
 
         # executives, drawn per firm from the disposition distributions
-        means = {(CMO, CIO): ex.coop_cmo_cio, (CIO, CMO): ex.coop_cio_cmo, (CMO, CFO): ex.coop_cmo_cfo,
-                 (CFO, CMO): ex.coop_cfo_cmo, (CIO, CFO): ex.coop_cio_cfo, (CFO, CIO): ex.coop_cfo_cio}
+        means = {
+            (CMO, CIO): ex.coop_cmo_cio,
+            (CIO, CMO): ex.coop_cio_cmo,
+            (CMO, CFO): ex.coop_cmo_cfo,
+            (CFO, CMO): ex.coop_cfo_cmo,
+            (CIO, CFO): ex.coop_cio_cfo,
+            (CFO, CIO): ex.coop_cfo_cio,
+        }
         conc = ex.propensity_concentration
         draws = {k: _beta(self.rng, m, conc, f) for k, m in means.items()}
         brief = _beta(self.rng, ex.brief_mean, conc, f)
@@ -146,8 +178,10 @@ class Market(mesa.Model):
         self.revenue_history = [self.revenue.copy()]
         self.profit = self.revenue * (1.0 - fp.variable_cost) - cfg.levers.budget_share * self.revenue
         self.margin_history = [self._margin()]
-        self.domain = np.tile([fp.start_share_marketing, 1.0 - fp.start_share_marketing - fp.start_share_finance,
-                               fp.start_share_finance], (f, 1))
+        self.domain = np.tile(
+            [fp.start_share_marketing, 1.0 - fp.start_share_marketing - fp.start_share_finance, fp.start_share_finance],
+            (f, 1),
+        )
         governed = np.array([row[CMO].coop[CIO] * row[CIO].coop[CMO] for row in self.exec_grid])
         self.alloc = self._allocate(cfg.levers.budget_share * self.revenue, self.domain, np.zeros(f), governed, 0)
         self.profit = self.revenue * (1.0 - fp.variable_cost) - self.alloc.budget
@@ -163,8 +197,11 @@ class Market(mesa.Model):
         """Fix firm 0's dispositions where the scenario's ``focal`` group says so."""
         fc = self.config.focal
         cmo, cio, cfo = self.exec_grid[0]
-        for value, (a, b) in ((fc.focal_coop_cmo_cio, (cmo, cio)), (fc.focal_coop_cmo_cfo, (cmo, cfo)),
-                              (fc.focal_coop_cio_cfo, (cio, cfo))):
+        for value, (a, b) in (
+            (fc.focal_coop_cmo_cio, (cmo, cio)),
+            (fc.focal_coop_cmo_cfo, (cmo, cfo)),
+            (fc.focal_coop_cio_cfo, (cio, cfo)),
+        ):
             if value is not None:
                 a.fix(b.role, value)
                 b.fix(a.role, value)
@@ -195,14 +232,22 @@ class Market(mesa.Model):
     def _margin(self) -> np.ndarray:
         return np.where(self.revenue > 0, self.profit / np.where(self.revenue > 0, self.revenue, 1.0), 0.0)
 
-    def _allocate(self, budget_q: np.ndarray, domain: np.ndarray, lost: np.ndarray,
-                  governed: np.ndarray, q: int) -> budget.Allocation:
+    def _allocate(
+        self, budget_q: np.ndarray, domain: np.ndarray, lost: np.ndarray, governed: np.ndarray, q: int
+    ) -> budget.Allocation:
         cfg = self.config
         pressure, _, _ = self._env(q)
-        claim = budget.tech_claim(pressure, self.analytics, self.experience, cfg.market.beta_personalisation,
-                                  cfg.market.beta_experience, cfg.firm.tech_claim_max)
-        return budget.allocate(budget_q, domain, lost, claim, governed, cfg.levers.shadow_it_cap,
-                               cfg.mechanisms.shadow_it)
+        claim = budget.tech_claim(
+            pressure,
+            self.analytics,
+            self.experience,
+            cfg.market.beta_personalisation,
+            cfg.market.beta_experience,
+            cfg.firm.tech_claim_max,
+        )
+        return budget.allocate(
+            budget_q, domain, lost, claim, governed, cfg.levers.shadow_it_cap, cfg.mechanisms.shadow_it
+        )
 
     # -- the quarter --------------------------------------------------------------------------
     def step(self) -> None:
@@ -224,8 +269,12 @@ class Market(mesa.Model):
         cfg, mk = self.config, self.config.market
         pressure, _, _ = self._env(q)
         inputs = ChoiceInputs(
-            quality=self.quality, experience=self.experience, analytics=self.analytics, pressure=pressure,
-            beta_quality=mk.beta_quality, beta_experience=mk.beta_experience,
+            quality=self.quality,
+            experience=self.experience,
+            analytics=self.analytics,
+            pressure=pressure,
+            beta_quality=mk.beta_quality,
+            beta_experience=mk.beta_experience,
             beta_personalisation=mk.beta_personalisation,
             beta_word_of_mouth=mk.beta_word_of_mouth if cfg.mechanisms.word_of_mouth else 0.0,
             switching_cost=mk.switching_cost * (1.0 - pressure),
@@ -265,8 +314,9 @@ class Market(mesa.Model):
         strength = self.influence * evidence * (effort if lv.budget_rule == "contest" else 1.0)
         trust = self.coop_history.mean(axis=(0, 2))
         lost = budget.conflict_loss_share(effort, trust, fp.conflict_loss)
-        domain, lost_share = budget.domain_split(self.domain, strength, lv.contested_share, lost,
-                                                 fp.contest_exponent, lv.budget_rule)
+        domain, lost_share = budget.domain_split(
+            self.domain, strength, lv.contested_share, lost, fp.contest_exponent, lv.budget_rule
+        )
         governed = self.coop_history[:, :, 0].mean(axis=0)
         self.alloc = self._allocate(budget_q, domain, lost_share, governed, q)
         # next year's base is this year's split among the three domains; the loss is not carried over
@@ -285,19 +335,26 @@ class Market(mesa.Model):
         lever = 1.0 - fp.analytics_leverage + fp.analytics_leverage * self.analytics
         self.quality = capabilities.stock_step(self.quality, core, fp.quality_growth, fp.quality_decay)
         self.analytics = capabilities.stock_step(
-            self.analytics, (governed + fp.shadow_speed * shadow) * self.integration,
-            fp.analytics_growth, fp.analytics_decay)
+            self.analytics,
+            (governed + fp.shadow_speed * shadow) * self.integration,
+            fp.analytics_growth,
+            fp.analytics_decay,
+        )
         self.integration = capabilities.integration_step(
-            self.integration, governed, shadow, fp.integration_growth, fp.silo_growth, fp.integration_decay)
-        self.experience = capabilities.stock_step(self.experience, campaigns * lever,
-                                                  fp.experience_growth, fp.experience_decay)
+            self.integration, governed, shadow, fp.integration_growth, fp.silo_growth, fp.integration_decay
+        )
+        self.experience = capabilities.stock_step(
+            self.experience, campaigns * lever, fp.experience_growth, fp.experience_decay
+        )
         self.roi = capabilities.stock_step(self.roi, self.coop[:, 1], fp.roi_growth, fp.roi_decay)
-        self.appraisal = capabilities.stock_step(self.appraisal, self.coop[:, 2], fp.appraisal_growth,
-                                                 fp.appraisal_decay)
+        self.appraisal = capabilities.stock_step(
+            self.appraisal, self.coop[:, 2], fp.appraisal_growth, fp.appraisal_decay
+        )
         self.shadow_stock = self.shadow_stock * (1.0 - fp.shadow_decay) + shadow
         if cfg.mechanisms.incidents:
-            lam = capabilities.incident_rate(threat, self.quality, self.shadow_stock, fp.incident_rate,
-                                             fp.security_protection, fp.shadow_risk)
+            lam = capabilities.incident_rate(
+                threat, self.quality, self.shadow_stock, fp.incident_rate, fp.security_protection, fp.shadow_risk
+            )
             self.incidents = self.rng.poisson(lam)
         else:
             self.incidents = np.zeros(self.n_firms, dtype=np.int64)
@@ -308,7 +365,7 @@ class Market(mesa.Model):
 
     def influence_moves(self, q: int) -> None:
         """5. The CEO credits each executive; influence moves toward the credited shares."""
-        cfg, ip, mech = self.config, self.config.influence, self.config.mechanisms
+        ip, mech = self.config.influence, self.config.mechanisms
         pressure, threat, climate = self._env(q)
         hist = self.revenue_history
         prev = hist[-5] if len(hist) >= 5 else hist[0]
@@ -340,8 +397,10 @@ class Market(mesa.Model):
     def _foregone_gain(self, coop: np.ndarray, briefed: np.ndarray) -> np.ndarray:
         """Influence gain each executive would have had with other joint work or briefings."""
         ip = self.config.influence
-        return influence.update(self._influence_before, self._credit(coop, briefed), ip.influence_rate) \
+        return (
+            influence.update(self._influence_before, self._credit(coop, briefed), ip.influence_rate)
             - self._influence_before
+        )
 
     def executives_learn(self, q: int) -> None:
         """6. Belief-based learning from own and observed payoffs, then benchmarking; committed together."""
@@ -349,8 +408,10 @@ class Market(mesa.Model):
         margins = np.array(self.margin_history[-4:]).mean(axis=0)
         payoff = (self.influence - self._influence_before) + lp.profit_weight * self.margin_history[-1][:, None]
         pair_of = {(CMO, CIO): 0, (CMO, CFO): 1, (CIO, CFO): 2}
-        joint = {role: {peer: self.coop[:, pair_of[tuple(sorted((role, peer)))]] for peer in range(3) if peer != role}
-                 for role in range(3)}
+        joint = {
+            role: {peer: self.coop[:, pair_of[tuple(sorted((role, peer)))]] for peer in range(3) if peer != role}
+            for role in range(3)
+        }
         margin_now = lp.profit_weight * self.margin_history[-1]
         flipped = []
         for k in range(3):
@@ -360,8 +421,11 @@ class Market(mesa.Model):
         brief_cf = self._foregone_gain(self.coop, ~self.briefed)[:, CMO] + margin_now
         for i, row in enumerate(self.exec_grid):
             for e in row:
-                cf = {peer: float(flipped[pair_of[tuple(sorted((e.role, peer)))]][i, e.role])
-                      for peer in range(3) if peer != e.role}
+                cf = {
+                    peer: float(flipped[pair_of[tuple(sorted((e.role, peer)))]][i, e.role])
+                    for peer in range(3)
+                    if peer != e.role
+                }
                 e.learn(payoff[:, e.role], joint[e.role], self.briefed, margins, cf, float(brief_cf[i]))
         self.executives.do("advance")
 
@@ -370,17 +434,35 @@ class Market(mesa.Model):
         a, r = self.alloc, self._firm_rec
         pressure, threat, climate = self._env(q)
         values = {
-            "revenue": self.revenue, "profit": self.profit, "market_share": self.customers.shares(),
-            "budget": a.budget, "budget_marketing": a.marketing, "budget_it_core": a.it_core,
-            "budget_it_marketing": a.it_marketing, "shadow_it": a.shadow_it, "budget_finance": a.finance,
-            "conflict_loss": a.conflict, "cmo_tech_claim": a.tech_claim,
-            "influence_cmo": self.influence[:, CMO], "influence_cio": self.influence[:, CIO],
-            "influence_cfo": self.influence[:, CFO], "coop_cmo_cio": self.coop[:, 0],
-            "coop_cmo_cfo": self.coop[:, 1], "coop_cio_cfo": self.coop[:, 2], "cmo_briefs_ceo": self.briefed,
-            "data_integration": self.integration, "analytics": self.analytics, "experience": self.experience,
-            "quality": self.quality, "roi_measurement": self.roi, "it_appraisal": self.appraisal,
-            "shadow_stock": self.shadow_stock, "incidents": self.incidents,
-            "pressure": pressure, "threat": threat, "climate": climate,
+            "revenue": self.revenue,
+            "profit": self.profit,
+            "market_share": self.customers.shares(),
+            "budget": a.budget,
+            "budget_marketing": a.marketing,
+            "budget_it_core": a.it_core,
+            "budget_it_marketing": a.it_marketing,
+            "shadow_it": a.shadow_it,
+            "budget_finance": a.finance,
+            "conflict_loss": a.conflict,
+            "cmo_tech_claim": a.tech_claim,
+            "influence_cmo": self.influence[:, CMO],
+            "influence_cio": self.influence[:, CIO],
+            "influence_cfo": self.influence[:, CFO],
+            "coop_cmo_cio": self.coop[:, 0],
+            "coop_cmo_cfo": self.coop[:, 1],
+            "coop_cio_cfo": self.coop[:, 2],
+            "cmo_briefs_ceo": self.briefed,
+            "data_integration": self.integration,
+            "analytics": self.analytics,
+            "experience": self.experience,
+            "quality": self.quality,
+            "roi_measurement": self.roi,
+            "it_appraisal": self.appraisal,
+            "shadow_stock": self.shadow_stock,
+            "incidents": self.incidents,
+            "pressure": pressure,
+            "threat": threat,
+            "climate": climate,
         }
         for c in FIRM_COLUMNS:
             r[c][q] = values[c]
@@ -409,9 +491,11 @@ class Market(mesa.Model):
         n_q, f = self.steps + 1, self.n_firms
         steps = np.repeat(np.arange(n_q), f)
         data: dict[str, Any] = {
-            "run_id": self.run_id, "scenario": self.scenario_name,
+            "run_id": self.run_id,
+            "scenario": self.scenario_name,
             "seed": self.seed if self.seed is not None else -1,
-            "step": steps.astype(np.int32), "firm": np.tile(np.arange(f), n_q).astype(np.int32),
+            "step": steps.astype(np.int32),
+            "firm": np.tile(np.arange(f), n_q).astype(np.int32),
         }
         ints = {"incidents", "coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo"}
         for c in FIRM_COLUMNS:
@@ -425,7 +509,8 @@ class Market(mesa.Model):
 
         n_q, f = self.steps + 1, self.n_firms
         data: dict[str, Any] = {
-            "run_id": self.run_id, "scenario": self.scenario_name,
+            "run_id": self.run_id,
+            "scenario": self.scenario_name,
             "seed": self.seed if self.seed is not None else -1,
             "step": np.repeat(np.arange(n_q), f * 3).astype(np.int32),
             "firm": np.tile(np.repeat(np.arange(f), 3), n_q).astype(np.int32),

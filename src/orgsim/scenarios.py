@@ -53,6 +53,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: unreadable TOML: {err}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: unreadable TOML: not UTF-8 text") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
 

@@ -48,8 +48,9 @@ def band_share(x: np.ndarray, low: float, high: float) -> float:
     return float(np.mean((x >= low) & (x <= high)))
 
 
-def bootstrap_band_share(x: np.ndarray, low: float, high: float, rng: np.random.Generator,
-                         level: float = 0.95, resamples: int = 4000) -> Estimate:
+def bootstrap_band_share(
+    x: np.ndarray, low: float, high: float, rng: np.random.Generator, level: float = 0.95, resamples: int = 4000
+) -> Estimate:
     """Share of values inside [low, high] with a bootstrap confidence interval."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
