@@ -39,6 +39,12 @@ OUTCOMES = {
 }
 
 
+def _mean_ratio(num: pd.Series, den: pd.Series) -> float:
+    """Mean of num/den over rows, a row with den == 0 counting as 0 (as the model's margin does)."""
+    n, d = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
+    return float(np.mean(np.divide(n, d, out=np.zeros_like(n), where=d != 0)))
+
+
 def outcomes(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
     """Scalar outcomes of one run's ``firms`` table (means over the last ``last`` quarters)."""
     end = int(firms["step"].max())
@@ -48,10 +54,10 @@ def outcomes(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
     tech_total = it_total + tail["shadow_it"]
     hhi = tail.groupby("step")["market_share"].apply(lambda s: float((s**2).sum())).mean()
     out = {k: float(mean[k]) for k in OUTCOMES if k in mean.index}
-    out["it_marketing_share"] = float((tail["budget_it_marketing"] / it_total).mean())
-    out["cmo_tech_share"] = float((tail["shadow_it"] / tech_total).mean())
-    out["cmo_tech_claim_share"] = float((tail["cmo_tech_claim"] / tech_total).mean())
-    out["margin"] = float((tail["profit"] / tail["revenue"]).mean())
+    out["it_marketing_share"] = _mean_ratio(tail["budget_it_marketing"], it_total)
+    out["cmo_tech_share"] = _mean_ratio(tail["shadow_it"], tech_total)
+    out["cmo_tech_claim_share"] = _mean_ratio(tail["cmo_tech_claim"], tech_total)
+    out["margin"] = _mean_ratio(tail["profit"], tail["revenue"])
     out["market_concentration"] = float(hhi)
     return {k: out[k] for k in OUTCOMES}
 

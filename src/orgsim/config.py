@@ -78,7 +78,7 @@ class MarketParams(_Group):
         0.5, "share", SRC_ASSUMED, "mean taste for experience (vs product), Beta-distributed", gt=0.0, lt=1.0
     )
     taste_concentration: float = P(
-        4.0, "1", SRC_ASSUMED, "concentration (a+b) of the taste Beta distribution", gt=0.0, le=1000.0
+        4.0, "1", SRC_ASSUMED, "concentration (a+b) of the taste Beta distribution", ge=0.1, le=1000.0
     )
     reconsider_base: float = P(
         0.08, "1/quarter", SRC_ASSUMED, "share of customers reconsidering their brand at P = 0", ge=0.0, le=1.0
@@ -213,7 +213,7 @@ class ExecutiveParams(_Group):
         le=1.0,
     )
     propensity_concentration: float = P(
-        12.0, "1", SRC_ASSUMED, "concentration (a+b) of the Beta draws of propensities", gt=0.0, le=1000.0
+        12.0, "1", SRC_ASSUMED, "concentration (a+b) of the Beta draws of propensities", ge=0.1, le=1000.0
     )
     effort_mean: float = P(0.5, "0..1", SRC_ASSUMED, "mean political effort in budget rounds", ge=0.0, le=1.0)
 
@@ -297,6 +297,30 @@ class FirmParams(_Group):
         0.3, "share", SRC_LIT, "share of the contested budget lost at full effort with no cooperation", ge=0.0, le=1.0
     )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
+    claim_cmo: float = P(
+        0.45,
+        "weight",
+        SRC_CAL,
+        "marketing's claim on the contested budget (scales the CMO's contest strength)",
+        gt=0.0,
+        le=1.0,
+    )
+    claim_cio: float = P(
+        0.41,
+        "weight",
+        SRC_CAL,
+        "IT's claim on the contested budget (scales the CIO's contest strength)",
+        gt=0.0,
+        le=1.0,
+    )
+    claim_cfo: float = P(
+        0.14,
+        "weight",
+        SRC_CAL,
+        "finance's claim on the contested budget (scales the CFO's contest strength)",
+        gt=0.0,
+        le=1.0,
+    )
     incident_rate: float = P(
         1.0,
         "1/quarter",

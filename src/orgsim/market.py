@@ -31,6 +31,14 @@ class ChoiceInputs:
     reconsider: float
 
 
+def beta_draws(rng: np.random.Generator, mean: float, concentration: float, size: int) -> np.ndarray:
+    """Beta draws with a given mean and concentration (a + b); a degenerate shape gives the mean."""
+    a, b = mean * concentration, (1.0 - mean) * concentration
+    if a < 1e-9 or b < 1e-9:
+        return np.full(size, float(mean))
+    return rng.beta(a, b, size=size)
+
+
 def small_world(n: int, degree: int, rewiring: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Directed small-world network as CSR ``(indptr, indices)``; no self-ties.
 
@@ -68,8 +76,7 @@ class Customers:
         self.firms = firms
         dtype = np.int8 if firms <= 127 else np.int16
         self.brand = rng.integers(0, firms, size=n).astype(dtype)
-        a = taste_mean * taste_concentration
-        self.taste = rng.beta(a, taste_concentration - a, size=n)
+        self.taste = beta_draws(rng, taste_mean, taste_concentration, n)
         self.indptr, self.indices = small_world(n, degree, rewiring, rng)
         self.degree = int(self.indptr[1] - self.indptr[0]) if n else 0
 

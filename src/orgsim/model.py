@@ -11,7 +11,7 @@ from orgsim import budget, capabilities, influence
 from orgsim.agents import Executive
 from orgsim.budget import CFO, CIO, CMO
 from orgsim.config import ScenarioConfig
-from orgsim.market import ChoiceInputs, Customers
+from orgsim.market import ChoiceInputs, Customers, beta_draws
 from orgsim.scenarios import environment_paths, load
 
 #: per-quarter per-firm columns recorded by the model (see docs/OUTPUTS.md)
@@ -96,13 +96,6 @@ REPORTERS = {
 }
 
 
-def _beta(rng: np.random.Generator, mean: float, concentration: float, size: int) -> np.ndarray:
-    """Beta draws with a given mean; degenerate means give constants."""
-    if mean <= 0.0 or mean >= 1.0:
-        return np.full(size, float(mean))
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration, size=size)
-
-
 class Market(mesa.Model):
     """orgsim's model.
 
@@ -157,9 +150,9 @@ class Market(mesa.Model):
             (CFO, CIO): ex.coop_cfo_cio,
         }
         conc = ex.propensity_concentration
-        draws = {k: _beta(self.rng, m, conc, f) for k, m in means.items()}
-        brief = _beta(self.rng, ex.brief_mean, conc, f)
-        effort = _beta(self.rng, ex.effort_mean, conc, (f * 3)).reshape(f, 3)
+        draws = {k: beta_draws(self.rng, m, conc, f) for k, m in means.items()}
+        brief = beta_draws(self.rng, ex.brief_mean, conc, f)
+        effort = beta_draws(self.rng, ex.effort_mean, conc, (f * 3)).reshape(f, 3)
         self.exec_grid: list[list[Executive]] = []
         for i in range(f):
             row = []
@@ -311,7 +304,8 @@ class Market(mesa.Model):
         if cfg.mechanisms.roi_evidence_on:
             evidence[:, CMO] += cfg.influence.roi_evidence * self.roi
         effort = np.array([[e.effort for e in row] for row in self.exec_grid])
-        strength = self.influence * evidence * (effort if lv.budget_rule == "contest" else 1.0)
+        claims = np.array([fp.claim_cmo, fp.claim_cio, fp.claim_cfo])
+        strength = claims * self.influence * evidence * (effort if lv.budget_rule == "contest" else 1.0)
         trust = self.coop_history.mean(axis=(0, 2))
         lost = budget.conflict_loss_share(effort, trust, fp.conflict_loss)
         domain, lost_share = budget.domain_split(

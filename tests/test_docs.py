@@ -1,0 +1,44 @@
+"""The docs stay true to the code: ODD's parameter table and the outputs' column list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from orgsim.cli import params_markdown
+from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_odd_parameter_table_is_generated_from_the_code():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    table = text.split("<!-- params:begin -->", 1)[1].split("<!-- params:end -->", 1)[0].strip()
+    assert table == params_markdown().strip(), "run: python tools/sync_docs.py"
+
+
+def _mentioned(name: str, prose: str) -> bool:
+    """In backticks (possibly as ``name = value``) or in LaTeX as ``\\texttt{name}``."""
+    latex = "\\texttt{" + name.replace("_", "\\_") + "}"
+    return bool(re.search(rf"`{name}[`\s]", prose)) or latex in prose
+
+
+def test_odd_names_every_parameter_of_the_code_in_its_text():
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    prose = text.split("<!-- params:begin -->", 1)[0]
+    from orgsim.config import GROUPS
+
+    missing = [
+        f"{g}.{name}"
+        for g, cls in GROUPS.items()
+        for name in cls.model_fields
+        if g != "mechanisms" and not _mentioned(name, prose)
+    ]
+    assert not missing, f"parameters the ODD's submodels never mention: {missing}"
+
+
+def test_outputs_doc_lists_every_recorded_column():
+    text = (ROOT / "docs" / "OUTPUTS.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`([a-z_]+)`", text))
+    assert set(FIRM_COLUMNS) <= documented
+    assert set(EXEC_COLUMNS) <= documented
