@@ -99,8 +99,9 @@ def test_simulate_accepts_config_and_path():
 
 def test_simulate_progress_and_run_id():
     calls = []
-    res = orgsim.simulate("baseline", seed=1, run_id="r1", progress=lambda d, t: calls.append((d, t)),
-                          customers=300, steps=4, firms=2)
+    res = orgsim.simulate(
+        "baseline", seed=1, run_id="r1", progress=lambda d, t: calls.append((d, t)), customers=300, steps=4, firms=2
+    )
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert (res.firms["run_id"] == "r1").all() and res.run_id == "r1"
 
@@ -110,11 +111,20 @@ def test_outcomes_known_values():
     rows = []
     for step in range(3):
         for firm in range(2):
-            rows.append({
-                "step": step, "firm": firm, "market_share": 0.5, "revenue": 100.0, "profit": 10.0 * (step + 1),
-                "budget_it_core": 30.0, "budget_it_marketing": 10.0, "shadow_it": 10.0, "cmo_tech_claim": 25.0,
-                **{k: 0.0 for k in api.OUTCOMES if k not in ("revenue", "profit")},
-            })
+            rows.append(
+                {
+                    "step": step,
+                    "firm": firm,
+                    "market_share": 0.5,
+                    "revenue": 100.0,
+                    "profit": 10.0 * (step + 1),
+                    "budget_it_core": 30.0,
+                    "budget_it_marketing": 10.0,
+                    "shadow_it": 10.0,
+                    "cmo_tech_claim": 25.0,
+                    **{k: 0.0 for k in api.OUTCOMES if k not in ("revenue", "profit")},
+                }
+            )
     out = api.outcomes(pd.DataFrame(rows), last=2)
     assert out["profit"] == pytest.approx(25.0)  # steps 1 and 2
     assert out["margin"] == pytest.approx(0.25)
@@ -122,3 +132,15 @@ def test_outcomes_known_values():
     assert out["cmo_tech_share"] == pytest.approx(0.2)
     assert out["cmo_tech_claim_share"] == pytest.approx(0.5)
     assert out["market_concentration"] == pytest.approx(0.5)
+
+
+def test_run_outcomes_finite_when_a_firm_has_no_customers():
+    """Many firms, few customers: some firms have no revenue; every outcome must still be finite.
+
+    Regression: ``api.outcomes`` divided profit by revenue row by row, so a firm with zero revenue
+    (and a budget or an incident cost) gave a margin of -inf; the model's own ``_margin`` counts
+    such a firm's margin as 0.
+    """
+    out = orgsim.run({"firms": 60, "customers": 100, "steps": 4, "threat": [[0, 1.0]]}, seed=1)
+    bad = {k: v for k, v in out.items() if not math.isfinite(v)}
+    assert not bad, f"non-finite outcomes: {bad}"

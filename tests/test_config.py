@@ -51,7 +51,9 @@ def test_every_field_documented_with_unit_and_source():
 
 def test_defaults_are_valid():
     cfg = config.validate({"name": "defaults"})
-    assert cfg.executives.influence_cmo + cfg.executives.influence_cio + cfg.executives.influence_cfo == pytest.approx(1)
+    assert cfg.executives.influence_cmo + cfg.executives.influence_cio + cfg.executives.influence_cfo == pytest.approx(
+        1
+    )
     assert cfg.levers.budget_rule in ("contest", "bargain")
 
 

@@ -36,8 +36,15 @@ def test_criticality_known_values_and_directions():
 
 
 def test_criticality_accepts_any_weights_object():
-    p = SimpleNamespace(crit_cmo_base=1, crit_cmo_pressure=0, crit_cio_base=2, crit_cio_threat=0,
-                        crit_cio_modernisation=0, crit_cfo_base=3, crit_cfo_stress=0)
+    p = SimpleNamespace(
+        crit_cmo_base=1,
+        crit_cmo_pressure=0,
+        crit_cio_base=2,
+        crit_cio_threat=0,
+        crit_cio_modernisation=0,
+        crit_cfo_base=3,
+        crit_cfo_stress=0,
+    )
     assert_allclose(influence.criticality(0.5, 0.5, np.zeros(1), np.zeros(1), p), [[1, 2, 3]])
 
 
@@ -89,8 +96,9 @@ def test_credit_zero_joint_weight_cooperation_only_costs():
 def test_credit_never_negative():
     rng = np.random.default_rng(0)
     coop = (rng.random((30, 3)) < 0.5).astype(float)
-    out = influence.credit(rng.random((30, 3)), rng.random((30, 3)) * 5, rng.random((30, 3)), coop, 5.0, 1.0,
-                           np.zeros((30, 3)))
+    out = influence.credit(
+        rng.random((30, 3)), rng.random((30, 3)) * 5, rng.random((30, 3)), coop, 5.0, 1.0, np.zeros((30, 3))
+    )
     assert np.all(out >= 0)
 
 
@@ -120,8 +128,9 @@ def test_update_known_value_and_direction():
 
 
 def test_update_rate_one_jumps_to_target():
-    assert_allclose(influence.update(np.array([[0.2, 0.3, 0.5]]), np.array([[1.0, 1.0, 2.0]]), 1.0),
-                    [[0.25, 0.25, 0.5]])
+    assert_allclose(
+        influence.update(np.array([[0.2, 0.3, 0.5]]), np.array([[1.0, 1.0, 2.0]]), 1.0), [[0.25, 0.25, 0.5]]
+    )
 
 
 def test_update_zero_credit_keeps_influence():

@@ -44,9 +44,17 @@ def _customers(n=2000, firms=4, seed=0, degree=6):
 
 def _inputs(firms=4, **kw):
     base = dict(
-        quality=np.full(firms, 0.5), experience=np.full(firms, 0.5), analytics=np.full(firms, 0.2), pressure=0.3,
-        beta_quality=3.0, beta_experience=3.0, beta_personalisation=3.0, beta_word_of_mouth=2.0,
-        switching_cost=1.0, experience_weight_floor=0.3, reconsider=0.3,
+        quality=np.full(firms, 0.5),
+        experience=np.full(firms, 0.5),
+        analytics=np.full(firms, 0.2),
+        pressure=0.3,
+        beta_quality=3.0,
+        beta_experience=3.0,
+        beta_personalisation=3.0,
+        beta_word_of_mouth=2.0,
+        switching_cost=1.0,
+        experience_weight_floor=0.3,
+        reconsider=0.3,
     )
     base.update(kw)
     return ChoiceInputs(**base)
@@ -88,8 +96,15 @@ def test_choose_nobody_reconsiders_nobody_moves():
 def test_choose_huge_quality_advantage_attracts_customers():
     c = _customers()
     before = c.shares()[0]
-    x = _inputs(quality=np.array([1.0, 0.0, 0.0, 0.0]), beta_quality=20.0, pressure=0.0, experience_weight_floor=0.0,
-                switching_cost=0.0, beta_word_of_mouth=0.0, reconsider=1.0)
+    x = _inputs(
+        quality=np.array([1.0, 0.0, 0.0, 0.0]),
+        beta_quality=20.0,
+        pressure=0.0,
+        experience_weight_floor=0.0,
+        switching_cost=0.0,
+        beta_word_of_mouth=0.0,
+        reconsider=1.0,
+    )
     switched = c.choose(x, np.random.default_rng(3))
     assert switched > 0.5 * c.n
     assert c.shares()[0] > 0.99 > before

@@ -139,8 +139,14 @@ def test_mesa_batch_run():
 
 
 def test_batch_run_matches_direct_runs():
-    rows = mesa.batch_run(orgsim.Market, parameters={"customers": 500, "steps": 6, "firms": 3}, rng=[5],
-                          max_steps=100, number_processes=1, display_progress=False)
+    rows = mesa.batch_run(
+        orgsim.Market,
+        parameters={"customers": 500, "steps": 6, "firms": 3},
+        rng=[5],
+        max_steps=100,
+        number_processes=1,
+        display_progress=False,
+    )
     direct = Market(rng=5, customers=500, steps=6, firms=3).run()
     assert rows[0]["influence_cmo"] == pytest.approx(REPORTERS["influence_cmo"](direct))
 
@@ -240,3 +246,29 @@ def test_import_model_does_not_import_solara():
     code = "import sys, orgsim.model; print('solara' in sys.modules, 'mesa' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"propensity_concentration": 5e-324},
+        {"taste_concentration": 5e-324},
+        {"coop_cfo_cmo": 5e-324, "propensity_concentration": 0.5},
+        {"effort_mean": 5e-324, "propensity_concentration": 0.5},
+    ],
+    ids=["propensity_concentration", "taste_concentration", "coop_mean", "effort_mean"],
+)
+def test_tiny_beta_parameters_are_rejected_or_run(overrides):
+    """Values the config accepts must either run or raise a ConfigError (never a numpy error).
+
+    Regression: the Beta draws of propensities, effort and taste guarded only ``mean <= 0`` /
+    ``mean >= 1``; with a tiny positive mean or concentration the shape ``mean * concentration``
+    (or ``(1 - mean) * concentration``) underflowed to 0 and numpy raised ``ValueError: a <= 0``.
+    """
+    from orgsim.config import ConfigError
+
+    try:
+        m = Market("baseline", rng=1, customers=200, steps=2, firms=2, **overrides)
+    except ConfigError:
+        return
+    m.run()

@@ -129,7 +129,7 @@ def test_unreadable_toml(write_toml):
     ("body", "key"),
     [
         ("[levers]\nshadow_cap = 0.5\n", "levers.shadow_cap"),
-        ("[market]\nfirms = \"many\"\n", "market.firms"),
+        ('[market]\nfirms = "many"\n', "market.firms"),
         ("[levers]\nshadow_it_cap = 1.5\n", "levers.shadow_it_cap"),
         ("[environment]\npressure = [[8, 0.3], [4, 0.5]]\n", "environment.pressure"),
         ("[executives]\ninfluence_cmo = 0.9\n", "influence_cmo"),
