@@ -42,3 +42,21 @@ def test_outputs_doc_lists_every_recorded_column():
     documented = set(re.findall(r"`([a-z_]+)`", text))
     assert set(FIRM_COLUMNS) <= documented
     assert set(EXEC_COLUMNS) <= documented
+
+
+def test_odd_prose_defaults_match_the_code():
+    """Wherever the ODD writes ``param`` (value), the value is the code's default."""
+    from orgsim.config import GROUPS
+
+    defaults = {name: getattr(cls(), name) for cls in GROUPS.values() for name in cls.model_fields}
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    prose = text.split("<!-- params:begin -->", 1)[0]
+    # section 6 describes the scenarios, whose values differ from the defaults on purpose
+    head, rest = prose.split("\n## 6", 1)
+    prose = head + "\n## 7" + rest.split("\n## 7", 1)[1]
+    wrong = []
+    for name, value in re.findall(r"`([a-z_]+)`\s*(?:\(|=)?\s*([-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)", prose):
+        if name in defaults and isinstance(defaults[name], int | float) and not isinstance(defaults[name], bool):
+            if abs(float(value) - float(defaults[name])) > 1e-12:
+                wrong.append(f"{name}: ODD says {value}, code has {defaults[name]}")
+    assert not wrong, wrong

@@ -369,7 +369,7 @@ class InfluenceParams(_Group):
         3.0, "weight", SRC_LIT, "added criticality of finance per unit of financial stress", ge=0.0, le=20.0
     )
     joint_credit: float = P(
-        0.4,
+        0.5,
         "x",
         SRC_ASSUMED,
         "credit each partner receives for joint work, relative to the partners' mean own-domain credit",
@@ -377,7 +377,7 @@ class InfluenceParams(_Group):
         le=5.0,
     )
     coordination_cost: float = P(
-        0.15, "share", SRC_ASSUMED, "own-domain credit lost per cooperating link (time and autonomy)", ge=0.0, le=1.0
+        0.25, "share", SRC_ASSUMED, "own-domain credit lost per cooperating link (time and autonomy)", ge=0.0, le=1.0
     )
     visibility_unbriefed: float = P(
         0.7,
@@ -428,7 +428,7 @@ class LearningParams(_Group):
         le=10.0,
     )
     imitation_rate: float = P(
-        0.1,
+        0.05,
         "1/quarter",
         SRC_ASSUMED,
         "probability per quarter of benchmarking the same role in another firm",
