@@ -36,8 +36,7 @@ class Executive(mesa.Agent):
         self.willing = np.zeros(3, dtype=bool)
         self.briefed = False
         self.payoff = 0.0
-        self.beliefs = np.zeros((3, 4))  # per peer: payoff evidence [S_joint, W_joint, S_alone, W_alone]
-        self.brief_belief = np.zeros(4)  # CMO: the same for briefing the CEO
+        self.beliefs = model.beliefs[firm, role]  # per peer: payoff evidence (a view of the model's array)
         self.fixed = np.zeros(3, dtype=bool)  # propensities held fixed by an experiment (focal firm)
         self.fixed_brief = False
         self._next_coop = self.coop.copy()
@@ -65,44 +64,20 @@ class Executive(mesa.Agent):
             self.briefed = bool(self.rng.random() < self.brief)
 
     # -- learn --------------------------------------------------------------------------------
-    def learn(
-        self,
-        payoff: np.ndarray,
-        joint: dict[int, np.ndarray],
-        briefed: np.ndarray,
-        margins: np.ndarray,
-        foregone: dict[int, float],
-        foregone_brief: float,
-    ) -> None:
-        """Belief-based learning, then benchmarking; results wait in ``_next_*``.
+    def learn(self, belief_coop: np.ndarray, belief_brief: float, payoff: float, margins: np.ndarray) -> None:
+        """Take the propensities its updated beliefs imply, then benchmark; results wait in ``_next_*``.
 
-        ``payoff`` holds this quarter's payoff of this role in every firm, ``joint[peer]`` whether
-        this role worked with ``peer`` in every firm, ``briefed`` whether each CMO briefed, and
-        ``margins`` every firm's recent profit margin; ``foregone[peer]`` (and ``foregone_brief``)
-        is the payoff this executive would have had with the other choice on that link.
+        ``belief_coop`` (per peer) and ``belief_brief`` are the propensities after this quarter's
+        belief update (computed for all executives at once by the model from the evidence each
+        perceives); ``margins`` are every firm's recent profit margins, for benchmarking.
         """
         lp = self.model.config.learning
         mech = self.model.config.mechanisms
-        own_w = 1.0 if mech.reinforcement else 0.0
-        other_w = lp.observation_weight if mech.observation else 0.0
-        coop, brief = self.coop.copy(), self.brief
-        self.payoff = float(payoff[self.firm])
+        self.payoff = payoff
+        coop = self.coop.copy()
         for peer in self.peers():
-            ev = learning.evidence(payoff, joint[peer], self.firm, own_w, other_w)
-            if mech.counterfactual:
-                cf = learning.foregone(bool(joint[peer][self.firm]), self.payoff, foregone[peer], lp.foregone_weight)
-                ev = tuple(a + b for a, b in zip(ev, cf, strict=True))
-            self.beliefs[peer] = learning.accumulate(self.beliefs[peer], ev, lp.belief_decay)
-            gap = learning.belief_gap(self.beliefs[peer])
-            coop[peer] = learning.logit_step(coop[peer], gap, lp.learning_rate, lp.payoff_scale)
-        if self.role == CMO:
-            ev = learning.evidence(payoff, briefed, self.firm, own_w, other_w)
-            if mech.counterfactual:
-                cf = learning.foregone(bool(briefed[self.firm]), self.payoff, foregone_brief, lp.foregone_weight)
-                ev = tuple(a + b for a, b in zip(ev, cf, strict=True))
-            self.brief_belief = learning.accumulate(self.brief_belief, ev, lp.belief_decay)
-            gap = learning.belief_gap(self.brief_belief)
-            brief = learning.logit_step(brief, gap, lp.learning_rate, lp.payoff_scale)
+            coop[peer] = belief_coop[peer]
+        brief = belief_brief if self.role == CMO else self.brief
         firms = self.model.config.market.firms
         if mech.imitation and self.rng.random() < lp.imitation_rate:
             other = int(self.rng.integers(0, firms - 1))

@@ -7,7 +7,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from orgsim import budget, capabilities, influence
+from orgsim import budget, capabilities, influence, learning
 from orgsim.agents import Executive
 from orgsim.budget import CFO, CIO, CMO
 from orgsim.config import ScenarioConfig
@@ -96,6 +96,10 @@ REPORTERS = {
 }
 
 
+class RunFinished(RuntimeError):
+    """Raised by ``Market.step`` after the scenario's last quarter."""
+
+
 class Market(mesa.Model):
     """orgsim's model.
 
@@ -139,6 +143,8 @@ class Market(mesa.Model):
         self.briefed = np.zeros(f, dtype=bool)
         self.coop_history = np.zeros((4, f, 3))
         self.switched = 0
+        self.beliefs = np.zeros((f, 3, 3, 4))  # firm, role, peer: [S_joint, W_joint, S_alone, W_alone]
+        self.brief_beliefs = np.zeros((f, 4))  # CMOs: the same for briefing the CEO
 
         # executives, drawn per firm from the disposition distributions
         means = {
@@ -245,6 +251,8 @@ class Market(mesa.Model):
     # -- the quarter --------------------------------------------------------------------------
     def step(self) -> None:
         q = self.steps
+        if q > self.config.steps:
+            raise RunFinished(f"the run has ended at quarter {self.config.steps}; build a new Market to run again")
         self.customers_choose(q)
         self.executives_interact(q)
         if q > 1 and (q - 1) % 4 == 0:
@@ -397,30 +405,41 @@ class Market(mesa.Model):
         )
 
     def executives_learn(self, q: int) -> None:
-        """6. Belief-based learning from own and observed payoffs, then benchmarking; committed together."""
-        lp = self.config.learning
-        margins = np.array(self.margin_history[-4:]).mean(axis=0)
-        payoff = (self.influence - self._influence_before) + lp.profit_weight * self.margin_history[-1][:, None]
-        pair_of = {(CMO, CIO): 0, (CMO, CFO): 1, (CIO, CFO): 2}
-        joint = {
-            role: {peer: self.coop[:, pair_of[tuple(sorted((role, peer)))]] for peer in range(3) if peer != role}
-            for role in range(3)
-        }
+        """6. Belief learning from own, observed and foregone payoffs; then benchmarking; committed together.
+
+        What each executive perceives (its evidence and the belief it updates) is computed for all
+        executives at once; each executive then moves its own propensities (``Executive.learn``).
+        """
+        lp, mech = self.config.learning, self.config.mechanisms
+        own_w = 1.0 if mech.reinforcement else 0.0
+        other_w = lp.observation_weight if mech.observation else 0.0
         margin_now = lp.profit_weight * self.margin_history[-1]
-        flipped = []
-        for k in range(3):
-            coop = self.coop.copy()
-            coop[:, k] = 1.0 - coop[:, k]
-            flipped.append(self._foregone_gain(coop, self.briefed) + margin_now[:, None])
-        brief_cf = self._foregone_gain(self.coop, ~self.briefed)[:, CMO] + margin_now
+        payoff = (self.influence - self._influence_before) + margin_now[:, None]
+        self.payoff = payoff
+        for k, (a, b) in enumerate(influence.PAIRS):
+            flipped = self.coop.copy()
+            flipped[:, k] = 1.0 - flipped[:, k]
+            foregone = self._foregone_gain(flipped, self.briefed) + margin_now[:, None] if mech.counterfactual else None
+            for role, peer in ((a, b), (b, a)):
+                ev = learning.evidence_all(payoff[:, role], self.coop[:, k], own_w, other_w)
+                if foregone is not None:
+                    ev += learning.foregone_all(self.coop[:, k], foregone[:, role], lp.foregone_weight)
+                self.beliefs[:, role, peer] = learning.accumulate(self.beliefs[:, role, peer], ev, lp.belief_decay)
+        ev = learning.evidence_all(payoff[:, CMO], self.briefed, own_w, other_w)
+        if mech.counterfactual:
+            brief_cf = self._foregone_gain(self.coop, ~self.briefed)[:, CMO] + margin_now
+            ev += learning.foregone_all(self.briefed, brief_cf, lp.foregone_weight)
+        self.brief_beliefs[:] = learning.accumulate(self.brief_beliefs, ev, lp.belief_decay)
+        props = np.array([[e.coop for e in row] for row in self.exec_grid])
+        new_props = learning.logit_step(props, learning.belief_gap(self.beliefs), lp.learning_rate, lp.payoff_scale)
+        briefs = np.array([row[CMO].brief for row in self.exec_grid])
+        new_briefs = learning.logit_step(
+            briefs, learning.belief_gap(self.brief_beliefs), lp.learning_rate, lp.payoff_scale
+        )
+        margins = np.array(self.margin_history[-4:]).mean(axis=0)
         for i, row in enumerate(self.exec_grid):
             for e in row:
-                cf = {
-                    peer: float(flipped[pair_of[tuple(sorted((e.role, peer)))]][i, e.role])
-                    for peer in range(3)
-                    if peer != e.role
-                }
-                e.learn(payoff[:, e.role], joint[e.role], self.briefed, margins, cf, float(brief_cf[i]))
+                e.learn(new_props[i, e.role], float(new_briefs[i]), float(payoff[i, e.role]), margins)
         self.executives.do("advance")
 
     # -- results ------------------------------------------------------------------------------
