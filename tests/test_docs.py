@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from orgsim.cli import params_markdown
 from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS
 
@@ -60,3 +62,17 @@ def test_odd_prose_defaults_match_the_code():
             if abs(float(value) - float(defaults[name])) > 1e-12:
                 wrong.append(f"{name}: ODD says {value}, code has {defaults[name]}")
     assert not wrong, wrong
+
+
+def test_calibrated_defaults_are_the_calibration_result():
+    """Every default marked 'calibrated' equals the last `orgsim calibrate` run (docs/calibration.json)."""
+    import json
+
+    from orgsim.calibration import calibrated_parameters
+    from orgsim.config import GROUPS
+
+    best = json.loads((ROOT / "docs" / "calibration.json").read_text(encoding="utf-8"))["best"]["params"]
+    defaults = {name: getattr(cls(), name) for cls in GROUPS.values() for name in cls.model_fields}
+    assert set(best) == set(calibrated_parameters())
+    for name, value in best.items():
+        assert defaults[name] == pytest.approx(value, abs=1e-9), name

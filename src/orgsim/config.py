@@ -173,14 +173,14 @@ class LeverParams(_Group):
 class ExecutiveParams(_Group):
     """Executive dispositions at the start (drawn per firm)."""
 
-    influence_cmo: float = P(0.24, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
-    influence_cio: float = P(0.39, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
-    influence_cfo: float = P(0.37, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
+    influence_cmo: float = P(0.2245, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
+    influence_cio: float = P(0.3871, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
+    influence_cfo: float = P(0.3884, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
     coop_cmo_cio: float = P(
-        0.55, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
+        0.9789, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
     )
     coop_cio_cmo: float = P(
-        0.55, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
+        0.3149, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
     )
     coop_cmo_cfo: float = P(
         0.30,
@@ -245,20 +245,25 @@ class FirmParams(_Group):
     )
     quality_start: float = P(0.6, "0..1", SRC_ASSUMED, "initial product/operations quality", ge=0.0, le=1.0)
     quality_growth: float = P(
-        0.9, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
+        0.6613, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
     )
     quality_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "quality depreciation", ge=0.0, le=1.0)
     integration_start: float = P(0.5, "0..1", SRC_ASSUMED, "initial data integration (1 - silo index)", ge=0.0, le=1.0)
     integration_growth: float = P(
-        4.0, "1/spend", SRC_CAL, "integration built per unit of governed marketing-IT spend intensity", ge=0.0, le=50.0
+        14.4227,
+        "1/spend",
+        SRC_CAL,
+        "integration built per unit of governed marketing-IT spend intensity",
+        ge=0.0,
+        le=50.0,
     )
     integration_decay: float = P(0.03, "1/quarter", SRC_ASSUMED, "integration eroded by system change", ge=0.0, le=1.0)
     silo_growth: float = P(
-        4.0, "1/spend", SRC_CAL, "integration destroyed per unit of shadow-IT spend intensity", ge=0.0, le=50.0
+        4.0, "1/spend", SRC_ASSUMED, "integration destroyed per unit of shadow-IT spend intensity", ge=0.0, le=50.0
     )
     analytics_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial analytics capability", ge=0.0, le=1.0)
     analytics_growth: float = P(
-        6.0,
+        1.4245,
         "1/spend",
         SRC_CAL,
         "analytics built per unit of marketing-technology spend on integrated data",
@@ -271,7 +276,7 @@ class FirmParams(_Group):
     )
     experience_start: float = P(0.4, "0..1", SRC_ASSUMED, "initial customer experience", ge=0.0, le=1.0)
     experience_growth: float = P(
-        1.2, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
+        1.2225, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
     )
     experience_decay: float = P(0.06, "1/quarter", SRC_ASSUMED, "experience depreciation", ge=0.0, le=1.0)
     analytics_leverage: float = P(
@@ -298,7 +303,7 @@ class FirmParams(_Group):
     )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
     claim_cmo: float = P(
-        0.45,
+        0.4564,
         "weight",
         SRC_CAL,
         "marketing's claim on the contested budget (scales the CMO's contest strength)",
@@ -306,7 +311,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cio: float = P(
-        0.41,
+        0.4048,
         "weight",
         SRC_CAL,
         "IT's claim on the contested budget (scales the CIO's contest strength)",
@@ -314,7 +319,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cfo: float = P(
-        0.14,
+        0.1388,
         "weight",
         SRC_CAL,
         "finance's claim on the contested budget (scales the CFO's contest strength)",

@@ -1,0 +1,197 @@
+"""Calibration of the baseline: a repeatable spin-up to a stationary starting state.
+
+The baseline is meant to describe firms as they are today (seed 003's 90 % and 63 % are targets of
+its *starting* state), so its free parameters — those marked ``calibrated`` in ``config.py`` —
+are set such that, at constant baseline pressure, the starting state is a steady state of the
+dynamics: influence shares, budget split, capability levels and the CMO-CIO propensities at the
+start equal their means over the last two years of the baseline. This is a fixed-point iteration
+(model spin-up): run the baseline over ``reps`` seeds, move each free parameter by its update rule
+toward stationarity, repeat. Its score is the root-mean-square deviation between end and start,
+relative to the start, over all targets. Parameters from the seeds (CMO-CFO propensities,
+briefing) and the validation patterns' bands are not touched: the patterns stay out-of-sample.
+
+``orgsim calibrate`` runs it and writes ``calibration.json``; ``docs/ODD.md`` cites its score and
+the defaults of the calibrated parameters are its result (a test checks that they agree).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from orgsim.config import GROUPS, SRC_CAL
+
+#: the capability stocks whose growth rates set their steady-state level: growth -> (level column, start parameter)
+STOCKS = {
+    "quality_growth": ("quality", "quality_start"),
+    "integration_growth": ("data_integration", "integration_start"),
+    "analytics_growth": ("analytics", "analytics_start"),
+    "experience_growth": ("experience", "experience_start"),
+}
+ROLES = ("cmo", "cio", "cfo")
+
+
+def calibrated_parameters() -> list[str]:
+    """Names of the parameters whose default comes from this calibration."""
+    return [
+        name
+        for cls in GROUPS.values()
+        for name, f in cls.model_fields.items()
+        if (f.json_schema_extra or {}).get("source") == SRC_CAL
+    ]
+
+
+@dataclass
+class Iteration:
+    params: dict[str, float]
+    targets: dict[str, tuple[float, float]]  # name -> (start, end)
+    score: float
+
+
+@dataclass
+class Calibration:
+    iterations: list[Iteration] = field(default_factory=list)
+    reps: int = 0
+    customers: int = 0
+    master_seed: int = 0
+    wall_time: float = 0.0
+
+    @property
+    def best(self) -> Iteration:
+        return min(self.iterations, key=lambda it: it.score)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "procedure": "fixed-point spin-up of the baseline to a stationary starting state",
+            "reps": self.reps,
+            "customers": self.customers,
+            "master_seed": self.master_seed,
+            "wall_time": self.wall_time,
+            "best": {"params": self.best.params, "score": self.best.score},
+            "iterations": [
+                {"params": it.params, "score": it.score, "targets": {k: list(v) for k, v in it.targets.items()}}
+                for it in self.iterations
+            ],
+        }
+
+
+def _runs(params: dict[str, float], seeds: list[int], customers: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from orgsim.api import simulate
+
+    firms, execs = [], []
+    for s in seeds:
+        r = simulate("baseline", s, customers=customers, **params)
+        firms.append(r.firms)
+        execs.append(r.executives)
+    return pd.concat(firms), pd.concat(execs)
+
+
+def _targets(
+    firms: pd.DataFrame, execs: pd.DataFrame, params: dict[str, float], start: dict[str, float]
+) -> dict[str, tuple[float, float]]:
+    """(start, end) of every stationarity target; end = mean over the last two years."""
+    top = int(firms["step"].max())
+    end = firms[firms["step"] > top - 8]
+    ex_end = execs[execs["step"] > top - 8]
+    out: dict[str, tuple[float, float]] = {}
+    for r in ROLES:
+        out[f"influence_{r}"] = (params[f"influence_{r}"], float(end[f"influence_{r}"].mean()))
+    shares = {
+        "cmo": (end["budget_marketing"] + end["budget_it_marketing"] + end["shadow_it"]) / end["budget"],
+        "cio": end["budget_it_core"] / end["budget"],
+        "cfo": end["budget_finance"] / end["budget"],
+    }
+    for r in ROLES:
+        out[f"budget_{r}"] = (start[f"budget_{r}"], float(shares[r].mean()))
+    for col, start_name in STOCKS.values():
+        out[col] = (start[start_name], float(end[col].mean()))
+    out["coop_cmo_cio"] = (params["coop_cmo_cio"], float(ex_end[ex_end["role"] == "cmo"]["coop_cio"].mean()))
+    out["coop_cio_cmo"] = (params["coop_cio_cmo"], float(ex_end[ex_end["role"] == "cio"]["coop_cmo"].mean()))
+    return out
+
+
+def _score(targets: dict[str, tuple[float, float]]) -> float:
+    rel = [(e - s) / s for s, e in targets.values() if s > 0]
+    return float(np.sqrt(np.mean(np.square(rel))))
+
+
+def _odds(x: float) -> float:
+    x = min(max(x, 1e-3), 1 - 1e-3)
+    return x / (1 - x)
+
+
+def _update(params: dict[str, float], targets: dict[str, tuple[float, float]], step: float) -> dict[str, float]:
+    """Move each free parameter toward stationarity (damped by ``step`` in (0, 1])."""
+    new = dict(params)
+    # initial influence and propensities: the start moves toward the end state
+    for r in ROLES:
+        s, e = targets[f"influence_{r}"]
+        new[f"influence_{r}"] = s + step * (e - s)
+    total = sum(new[f"influence_{r}"] for r in ROLES)
+    for r in ROLES:
+        new[f"influence_{r}"] = round(new[f"influence_{r}"] / total, 4)
+    new["influence_cfo"] = round(1.0 - new["influence_cmo"] - new["influence_cio"], 4)
+    for k in ("coop_cmo_cio", "coop_cio_cmo"):
+        s, e = targets[k]
+        new[k] = round(s + step * (e - s), 4)
+    # budget claims: scale each claim by (start share / end share)
+    for r in ROLES:
+        s, e = targets[f"budget_{r}"]
+        new[f"claim_{r}"] = params[f"claim_{r}"] * (s / e) ** step
+    total = sum(new[f"claim_{r}"] for r in ROLES)
+    for r in ROLES:
+        new[f"claim_{r}"] = round(new[f"claim_{r}"] / total, 4)
+    # capability growth: scale by the odds ratio of the start level to the end level
+    for growth, (col, _) in STOCKS.items():
+        s, e = targets[col]
+        new[growth] = round(params[growth] * (_odds(s) / _odds(e)) ** step, 4)
+    return new
+
+
+def calibrate(
+    iterations: int = 6,
+    reps: int = 8,
+    customers: int = 10_000,
+    master_seed: int = 20170512,
+    step: float = 0.8,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> Calibration:
+    """Iterate the spin-up; returns every iteration with its parameters, targets and score."""
+    from orgsim.config import ScenarioConfig
+    from orgsim.validation import replication_seeds
+
+    names = calibrated_parameters()
+    defaults = ScenarioConfig(name="defaults")
+    flat = {n: getattr(getattr(defaults, g), n) for g, cls in GROUPS.items() for n in cls.model_fields}
+    params = {n: float(flat[n]) for n in names}
+    fp = defaults.firm
+    start = {
+        "budget_cmo": fp.start_share_marketing,
+        "budget_cio": 1.0 - fp.start_share_marketing - fp.start_share_finance,
+        "budget_cfo": fp.start_share_finance,
+        **{s: float(flat[s]) for _, s in STOCKS.values()},
+    }
+    seeds = replication_seeds(master_seed + 1, reps)  # not the validation's seeds
+    out = Calibration(reps=reps, customers=customers, master_seed=master_seed)
+    t0 = time.perf_counter()
+    for i in range(iterations + 1):
+        firms, execs = _runs(params, seeds, customers)
+        targets = _targets(firms, execs, params, start)
+        it = Iteration(dict(params), targets, _score(targets))
+        out.iterations.append(it)
+        if progress:
+            progress(i, iterations, it.score)
+        if i < iterations:
+            params = _update(params, targets, step)
+    out.wall_time = time.perf_counter() - t0
+    return out
+
+
+def to_json(cal: Calibration) -> str:
+    return json.dumps(cal.as_dict(), indent=2)
