@@ -625,22 +625,32 @@ def _verdict(check: Check, est: stats.Estimate) -> bool:
     return est.low > 0 if check.direction > 0 else est.high < 0
 
 
+def _arms(pattern: Pattern, extra: Override = ()) -> tuple[dict[str, Arm], dict[str, Arm]]:
+    """The pattern's arms (with ``extra`` overrides, e.g. a sensitivity setting) and its knockout arms."""
+    arms = {k: a.with_(extra) for k, a in pattern.arms.items()}
+    return arms, {k: a.with_(pattern.knockout) for k, a in arms.items()}
+
+
 def evaluate(
-    pattern: Pattern, seeds: list[int], runs: dict[RunKey, pd.DataFrame], rng: np.random.Generator
+    pattern: Pattern,
+    seeds: list[int],
+    runs: dict[RunKey, pd.DataFrame],
+    rng: np.random.Generator,
+    extra: Override = (),
 ) -> PatternResult:
     """Statistics, verdicts and knockouts of one pattern from finished runs."""
-    ko_arms = {k: a.with_(pattern.knockout) for k, a in pattern.arms.items()}
+    arms, ko_arms = _arms(pattern, extra)
     res = PatternResult(
         pattern.id,
         pattern.claim,
         pattern.source,
         pattern.kind,
-        {k: a.label() for k, a in pattern.arms.items()},
+        {k: a.label() for k, a in arms.items()},
         pattern.knockout_label,
         pattern.mechanism,
     )
     for check in pattern.checks:
-        main = np.array([check.statistic({k: runs[RunKey(a, s)] for k, a in pattern.arms.items()}) for s in seeds])
+        main = np.array([check.statistic({k: runs[RunKey(a, s)] for k, a in arms.items()}) for s in seeds])
         est = stats.bootstrap_mean(main, rng)
         cr = CheckResult(check.name, check.criterion(), est, _verdict(check, est))
         res.values[check.name] = [float(x) for x in main]
@@ -658,13 +668,12 @@ def evaluate(
     return res
 
 
-def needed_runs(pats: list[Pattern], seeds: list[int]) -> list[RunKey]:
+def needed_runs(pats: list[Pattern], seeds: list[int], extra: Override = ()) -> list[RunKey]:
     keys = []
     for p in pats:
-        for arm in p.arms.values():
-            for s in seeds:
-                keys.append(RunKey(arm, s))
-                keys.append(RunKey(arm.with_(p.knockout), s))
+        arms, ko_arms = _arms(p, extra)
+        for arm in (*arms.values(), *ko_arms.values()):
+            keys.extend(RunKey(arm, s) for s in seeds)
     return keys
 
 
@@ -687,3 +696,62 @@ def validate(
 
 def to_json(results: list[PatternResult], meta: dict[str, Any]) -> str:
     return json.dumps({"meta": meta, "patterns": [r.as_dict() for r in results]}, indent=2)
+
+
+# -- sensitivity of the patterns -------------------------------------------------------------------
+
+#: one-at-a-time screen: each main parameter at a low and a high value (default in between)
+SENSITIVITY: dict[str, tuple[float, float]] = {
+    "crit_cmo_pressure": (0.75, 3.0),
+    "joint_credit": (0.25, 1.0),
+    "coordination_cost": (0.1, 0.4),
+    "learning_rate": (0.1, 0.4),
+    "foregone_weight": (0.25, 1.0),
+    "observation_weight": (0.1, 0.6),
+    "contested_share": (0.1, 0.4),
+    "shadow_it_cap": (0.05, 0.3),
+    "beta_personalisation": (1.5, 6.0),
+    "switching_cost": (0.75, 3.0),
+}
+
+
+def sensitivity(
+    reps: int = 5,
+    master_seed: int = 20170512,
+    size: dict[str, Any] | None = None,
+    workers: int | None = None,
+    params: dict[str, tuple[float, float]] | None = None,
+    only: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """One-at-a-time screen: does each pattern (and its knockout) hold at each parameter's low and high value?
+
+    Returns one row per parameter, value and pattern: verdicts and the first check's estimate.
+    """
+    pats = [p for p in patterns() if only is None or p.id in only]
+    params = params or SENSITIVITY
+    seeds = replication_seeds(master_seed, reps)
+    settings = [(name, v) for name, values in params.items() for v in values]
+    keys = [k for name, v in settings for k in needed_runs(pats, seeds, _ov(**{name: v}))]
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    runs = run_all(keys, size or {}, workers, progress)
+    rng = np.random.default_rng(master_seed)
+    rows = []
+    for name, v in settings:
+        for p in pats:
+            r = evaluate(p, seeds, runs, rng, _ov(**{name: v}))
+            first = r.checks[0].estimate
+            rows.append(
+                {
+                    "parameter": name,
+                    "value": v,
+                    "pattern": p.id,
+                    "passed": r.passed,
+                    "knockout_passed": r.knockout_passed,
+                    "statistic": r.checks[0].name,
+                    "estimate": first.value,
+                    "low": first.low,
+                    "high": first.high,
+                }
+            )
+    return pd.DataFrame(rows)
