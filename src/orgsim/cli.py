@@ -152,6 +152,46 @@ def build_parser() -> Parser:
     )
     p.add_argument("--markdown", action="store_true", help="print a Markdown table (as in docs/ODD.md)")
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser(
+        "validate",
+        help="pattern-oriented validation: every pattern with its knockout, as a report",
+        description="Run the validation patterns (P1-P11 of the seed articles, S1-S5 further stylised facts)\n"
+        "over replications, each with its knockout, and write validation.json, a Markdown report and one\n"
+        "PNG per pattern. Exit code 0 if every P pattern and its knockout pass, 1 if one fails (S patterns\n"
+        "are reported only), 2 for bad input.",
+        epilog="examples:\n  orgsim validate --quick                 CI smoke (8 replications, 2000 customers)\n"
+        "  orgsim validate --docs                  the committed report: docs/VALIDATION.md, docs/img/validation/\n"
+        "  orgsim validate --only P1,P4 --reps 10 --out validation-p1p4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--reps", metavar="N", type=_int_type("reps", 2), help="replications (default: 30; 8 with --quick)")
+    p.add_argument("--quick", action="store_true", help="CI smoke settings: 8 replications of 2000-customer markets")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: validation-report)")
+    where.add_argument(
+        "--docs",
+        action="store_true",
+        help="write docs/VALIDATION.md, docs/validation.json and docs/img/validation/ (the committed report)",
+    )
+    p.add_argument(
+        "--master-seed",
+        metavar="N",
+        type=_int_type("master-seed", 0, 2**63 - 1),
+        default=20170512,
+        help="master seed the replication seeds are spawned from (default: 20170512)",
+    )
+    p.add_argument(
+        "--workers", metavar="N", type=_int_type("workers", 1), help="worker processes (default: min(2, CPUs))"
+    )
+    p.add_argument(
+        "--customers",
+        metavar="N",
+        type=_int_type("customers", 1),
+        help="customers per market (default: 10000, the baseline; 2000 with --quick)",
+    )
+    p.add_argument("--only", metavar="IDS", help="comma-separated pattern ids to run, e.g. P1,P4,S2 (default: all)")
+    p.set_defaults(func=cmd_validate)
     return parser
 
 
@@ -477,6 +517,113 @@ def params_text() -> str:
 def cmd_params(args: argparse.Namespace) -> int:
     print(params_markdown() if args.markdown else params_text())
     return 0
+
+
+# -- validate ----------------------------------------------------------------------------------
+
+VALIDATE_REPS, VALIDATE_CUSTOMERS = 30, 10000
+QUICK_REPS, QUICK_CUSTOMERS = 8, 2000
+
+
+def _only(text: str | None) -> list[str] | None:
+    from orgsim.config import ConfigError
+    from orgsim.validation import patterns
+
+    if text is None:
+        return None
+    known = [p.id for p in patterns()]
+    lookup = {k.upper(): k for k in known}
+    ids = [t.strip() for t in text.split(",") if t.strip()]
+    if not ids:
+        raise ConfigError("validate: --only: no pattern ids given")
+    unknown = [t for t in ids if t.upper() not in lookup]
+    if unknown:
+        raise ConfigError(f"validate: --only: unknown pattern(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    return list(dict.fromkeys(lookup[t.upper()] for t in ids))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    only = _only(args.only)
+    reps = args.reps if args.reps is not None else (QUICK_REPS if args.quick else VALIDATE_REPS)
+    customers = (
+        args.customers if args.customers is not None else (QUICK_CUSTOMERS if args.quick else VALIDATE_CUSTOMERS)
+    )
+    workers = args.workers if args.workers is not None else min(2, os.cpu_count() or 1)
+    if args.docs:
+        out, md_path, img_dir, img_rel = (
+            Path("docs"),
+            Path("docs/VALIDATION.md"),
+            Path("docs/img/validation"),
+            "img/validation",
+        )
+        json_path = out / "validation.json"
+    else:
+        out = args.out if args.out is not None else Path("validation-report")
+        md_path, img_dir, img_rel, json_path = out / "VALIDATION.md", out / "img", "img", out / "validation.json"
+
+    from tqdm import tqdm
+
+    import orgsim
+    from orgsim import validation
+    from orgsim.io import _prepare_dir, atomic_write, git_commit
+    from orgsim.report import write_report
+
+    _prepare_dir(out)  # fail on an unusable folder before the runs, not after
+    bar = tqdm(total=None, desc="validate", unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    start = time.perf_counter()
+    try:
+        results = validation.validate(
+            reps=reps,
+            master_seed=args.master_seed,
+            size={"customers": customers},
+            workers=workers,
+            only=only,
+            progress=progress,
+        )
+    finally:
+        bar.close()
+    meta = {
+        "orgsim_version": orgsim.__version__,
+        "git_commit": git_commit(),
+        "reps": reps,
+        "master_seed": args.master_seed,
+        "customers": customers,
+        "quick": bool(args.quick),
+        "workers": workers,
+        "only": only,
+        "wall_time": round(time.perf_counter() - start, 1),
+        "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    text = validation.to_json(results, meta) + "\n"
+    atomic_write(json_path, lambda fh: fh.write(text.encode("utf-8")))
+    write_report(results, meta, md_path, img_dir, img_rel)
+
+    print(validation_table(results))
+    print()
+    print(f"wrote {json_path}, {md_path} and {len(results)} figure(s) in {img_dir}")
+    failed = [r.id for r in results if r.kind == "seed" and not (r.passed and r.knockout_passed)]
+    return 1 if failed else 0
+
+
+def validation_table(results: Any) -> str:
+    """One line per pattern: id, verdict, knockout verdict, claim."""
+    lines = [f"{'id':<5}{'verdict':<9}{'knockout':<10}claim"]
+    for r in results:
+        has_ko = any(c.knockout_passed is not None for c in r.checks)
+        ko = ("PASS" if r.knockout_passed else "FAIL") if has_ko else "-"
+        claim = r.claim if len(r.claim) <= 72 else r.claim[:71] + "…"
+        lines.append(f"{r.id:<5}{'PASS' if r.passed else 'FAIL':<9}{ko:<10}{claim}")
+    return "\n".join(lines)
 
 
 # -- entry point -------------------------------------------------------------------------------

@@ -1,0 +1,350 @@
+"""The validation report: Markdown with one PNG figure per pattern (``orgsim validate``).
+
+``write_report(results, meta, md_path, img_dir, img_rel)`` turns the :class:`~orgsim.validation.PatternResult`
+list of :func:`orgsim.validation.validate` into a Markdown document (settings, method, a summary table
+and one section per pattern with its checks, knockout and figure) and writes the figures into
+``img_dir``; the Markdown links them as ``img_rel/<id>.png``. Figures are matplotlib Figures on their
+own Agg canvas (pyplot is never used) and their jitter comes from a fixed generator, so the same
+results give the same files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+    from orgsim.stats import Estimate
+    from orgsim.validation import CheckResult, Pattern, PatternResult
+
+TITLE = "Pattern-oriented validation of orgsim"
+SENSITIVITY_MARK = "<!-- sensitivity -->"
+CALIBRATION_MARK = "<!-- calibration -->"
+MAIN_COLOUR = "#1f77b4"
+KNOCKOUT_COLOUR = "#7f7f7f"
+PASS_COLOUR = "#2ca02c"
+FAIL_COLOUR = "#d62728"
+_BAND = re.compile(r"mean in \[([^,\]]+), ([^\]]+)\]")
+
+METHOD = """\
+Every pattern names the scenario runs it compares (its *arms*: a shipped scenario with parameter
+overrides), one or more *checks* and a *knockout*. The {reps} replication seeds are spawned from
+the master seed {master_seed} with numpy's `SeedSequence` (`SeedSequence(master).spawn(reps)`, the
+first 32-bit word of each child's state is the run's seed); every arm is run once per seed with
+`orgsim.simulate` at the market size below, and an arm that several patterns share is run only once.
+A check's statistic is computed once per replication from the firm tables of that replication's
+arms, so contrasts between arms compare runs with the same seed. Its estimate is the mean over the
+replications (non-finite values dropped) with a 95 % percentile bootstrap confidence interval
+(4000 resamples of the replications; the resampling generator is `numpy.random.default_rng` of the
+master seed). A **sign check** passes when the interval excludes 0 in the stated direction (lower
+bound > 0 for "CI > 0", upper bound < 0 for "CI < 0"); a **band check** passes when the mean lies in
+the closed band (its interval is reported, not tested). A pattern passes when all its checks pass; a
+non-finite mean fails.
+
+The **knockout** runs the same arms with the same seeds and the overrides that switch off the
+mechanism the pattern rests on. For each knockout-bearing check the statistic is recomputed on the
+knockout arms; the knockout passes for that check when the knockout's mean leaves the band (band
+checks), or when the paired per-replication difference main − knockout, multiplied by the check's
+direction, has a bootstrap interval whose lower bound is above 0 (the effect shrinks significantly;
+checks with a direction, including band checks that state one). The "knockout effect" column shows
+that signed difference. A pattern's knockout passes when it passes for every knockout-bearing check
+(and there is at least one). A check without a knockout (a calibration target, for instance) shows
+"—". A pattern that fails is reported as FAIL; nothing is tuned to make it pass."""
+
+
+# -- formatting --------------------------------------------------------------------------------------
+
+
+def _num(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
+
+
+def _est(e: Estimate | None) -> str:
+    if e is None:
+        return "—"
+    if e.n == 0:
+        return "n/a"
+    return f"{_num(e.value)} [{_num(e.low)}, {_num(e.high)}]"
+
+
+def _verdict(flag: bool | None) -> str:
+    if flag is None:
+        return "—"
+    return "PASS" if flag else "FAIL"
+
+
+def _cell(text: Any) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _row(cells: Sequence[Any]) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    return [_row(header), "|" + "---|" * len(header), *(_row(r) for r in rows)]
+
+
+def band_of(check: CheckResult) -> tuple[float, float] | None:
+    """The band of a band check, read from its criterion (``mean in [lo, hi]``); None for sign checks."""
+    m = _BAND.fullmatch(check.criterion.strip())
+    if not m:
+        return None
+    try:
+        return float(m.group(1)), float(m.group(2))
+    except ValueError:
+        return None
+
+
+def _patterns_by_id() -> dict[str, Pattern]:
+    from orgsim.validation import patterns
+
+    return {p.id: p for p in patterns()}
+
+
+def _seconds(t: Any) -> str:
+    try:
+        s = float(t)
+    except (TypeError, ValueError):
+        return "n/a"
+    if s < 120:
+        return f"{s:.1f} s"
+    return f"{s / 60:.1f} min"
+
+
+# -- figures -----------------------------------------------------------------------------------------
+
+
+def _panel(ax: Axes, result: PatternResult, check: CheckResult, rng: Any) -> None:
+    import numpy as np
+
+    groups: list[tuple[str, list[float], Estimate | None, str]] = [
+        ("main", result.values.get(check.name, []), check.estimate, MAIN_COLOUR)
+    ]
+    if check.knockout is not None:
+        groups.append(("knockout", result.values.get(check.name + " (knockout)", []), check.knockout, KNOCKOUT_COLOUR))
+    band = band_of(check)
+    if band is not None:
+        ax.axhspan(band[0], band[1], color=PASS_COLOUR, alpha=0.12, linewidth=0, label="band")
+    else:
+        ax.axhline(0.0, color="black", linewidth=0.8)
+    for x, (_, values, est, colour) in enumerate(groups):
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        jitter = rng.uniform(-0.12, 0.12, size=len(v))
+        ax.scatter(x + jitter, v, s=12, color=colour, alpha=0.55, linewidths=0)
+        if est is not None and est.n > 0 and math.isfinite(est.value):
+            ax.errorbar(
+                [x + 0.28],
+                [est.value],
+                yerr=[[est.value - est.low], [est.high - est.value]],
+                fmt="o",
+                color="black",
+                markersize=4,
+                capsize=4,
+                linewidth=1.2,
+            )
+    ax.set_xticks(range(len(groups)))
+    labels = [f"main\n{_verdict(check.passed)}"]
+    if check.knockout is not None:
+        labels.append(f"knockout\n{_verdict(check.knockout_passed)}")
+    ax.set_xticklabels(labels, fontsize="small")
+    for tick, flag in zip(ax.get_xticklabels(), [check.passed, check.knockout_passed], strict=False):
+        tick.set_color(PASS_COLOUR if flag else FAIL_COLOUR)
+    ax.set_xlim(-0.5, len(groups) - 0.5 + 0.1)
+    ax.set_title(_wrap(check.name, 42) + f"\n({check.criterion})", fontsize="small")
+    ax.tick_params(axis="y", labelsize="small")
+    ax.grid(True, axis="y", alpha=0.3, linewidth=0.5)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width)) or text
+
+
+def plot_pattern(result: PatternResult, path: str | os.PathLike[str], dpi: int = 100) -> Path:
+    """One PNG for a pattern: a panel per check with per-replication values, mean and 95 % CI."""
+    import numpy as np
+
+    from orgsim.io import atomic_write
+    from orgsim.plot import _figure
+
+    n = max(1, len(result.checks))
+    width = 3.8 * n + 0.4
+    fig = _figure((width, 4.6))
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    rng = np.random.default_rng(0)
+    for ax, check in zip(axes, result.checks, strict=False):
+        _panel(ax, result, check, rng)
+    verdict = f"{_verdict(result.passed)}, knockout {_verdict(result.knockout_passed if _has_ko(result) else None)}"
+    fig.suptitle(_wrap(f"{result.id}: {result.claim} — {verdict}", int(width * 11)), fontsize="medium")
+    out = Path(path)
+    return atomic_write(out, lambda fh: fig.savefig(fh, format="png", dpi=dpi, metadata={"Software": None}))
+
+
+def _has_ko(result: PatternResult) -> bool:
+    return any(c.knockout_passed is not None for c in result.checks)
+
+
+# -- Markdown ----------------------------------------------------------------------------------------
+
+
+def _settings(meta: Mapping[str, Any]) -> list[str]:
+    commit = meta.get("git_commit")
+    version = f"orgsim {meta.get('orgsim_version', '?')}" + (f", commit `{commit}`" if commit else "")
+    rows = [
+        ("replications", meta.get("reps", "?")),
+        ("master seed", meta.get("master_seed", "?")),
+        ("customers per market", meta.get("customers", "?")),
+        ("quick (CI smoke) settings", "yes" if meta.get("quick") else "no"),
+        ("wall time", _seconds(meta.get("wall_time"))),
+        ("version", version),
+        ("created (UTC)", meta.get("created", "?")),
+    ]
+    if meta.get("only"):
+        rows.insert(3, ("patterns run", ", ".join(meta["only"])))
+    return _table(("setting", "value"), rows)
+
+
+def _summary(results: Sequence[PatternResult]) -> list[str]:
+    rows = [
+        (f"[{r.id}](#{r.id.lower()})", r.claim, r.source, _verdict(r.passed), _knockout_verdict(r)) for r in results
+    ]
+    return _table(("id", "claim", "source", "verdict", "knockout"), rows)
+
+
+def _knockout_verdict(r: PatternResult) -> str:
+    return _verdict(r.knockout_passed) if _has_ko(r) else "—"
+
+
+def _section(r: PatternResult, img_rel: str, pattern: Pattern | None) -> list[str]:
+    lines = [
+        f'<a id="{r.id.lower()}"></a>',
+        "",
+        f"### {r.id}: {r.claim}",
+        "",
+        f"**Verdict: {_verdict(r.passed)}** · knockout: **{_knockout_verdict(r)}** · source: {r.source}",
+        "",
+        "Arms (scenario [overrides]), each run once per replication seed:",
+        "",
+    ]
+    lines += [f"- `{name}`: {label}" for name, label in r.arms.items()]
+    lines += ["", f"Mechanism: {r.mechanism}.", ""]
+    rows = [
+        (
+            c.name,
+            c.criterion,
+            _est(c.estimate),
+            _verdict(c.passed),
+            _est(c.knockout),
+            _est(c.knockout_effect),
+            _verdict(c.knockout_passed),
+        )
+        for c in r.checks
+    ]
+    lines += _table(
+        (
+            "statistic",
+            "criterion",
+            "estimate [95 % CI]",
+            "verdict",
+            "knockout estimate [95 % CI]",
+            "knockout effect [95 % CI]",
+            "knockout verdict",
+        ),
+        rows,
+    )
+    ko = f"Knockout: {r.knockout_label}"
+    if pattern is not None and pattern.knockout:
+        from orgsim.validation import _fmt
+
+        ko += " (overrides " + ", ".join(f"`{k}={_fmt(v)}`" for k, v in pattern.knockout) + ")"
+    lines += ["", ko + ".", ""]
+    lines += [f"![{r.id}: per-replication values, mean and 95 % CI]({img_rel.rstrip('/')}/{r.id}.png)", ""]
+    return lines
+
+
+def render_markdown(results: Sequence[PatternResult], meta: Mapping[str, Any], img_rel: str = "img") -> str:
+    """The report as Markdown text (figures are linked as ``img_rel/<id>.png``)."""
+    by_id = _patterns_by_id()
+    seeds = [r for r in results if r.kind == "seed"]
+    facts = [r for r in results if r.kind != "seed"]
+    n_pass = sum(r.passed and r.knockout_passed for r in seeds)
+    lines = [
+        f"# {TITLE}",
+        "",
+        "This file is generated; do not edit it by hand. Regenerate it from the repository root with",
+        "",
+        "```sh",
+        "orgsim validate --docs",
+        "```",
+        "",
+        "which writes this file, its figures under `docs/img/validation/` and the numbers as "
+        "`docs/validation.json`. `orgsim validate --quick` runs a small smoke version of the same checks.",
+        "",
+        f"Seed-article patterns passed with their knockouts: **{n_pass} of {len(seeds)}**.",
+        "",
+        "## Settings",
+        "",
+        *_settings(meta),
+        "",
+        "## Method",
+        "",
+        METHOD.format(reps=meta.get("reps", "N"), master_seed=meta.get("master_seed", "?")),
+        "",
+        "## Summary",
+        "",
+        *_summary(results),
+        "",
+    ]
+    if seeds:
+        lines += ["## Patterns of the seed articles (P1–P11)", ""]
+        for r in seeds:
+            lines += _section(r, img_rel, by_id.get(r.id))
+    if facts:
+        lines += [
+            "## Further stylised facts (S1–S5)",
+            "",
+            "Findings of organisation research beyond the seed articles. They are reported but do not "
+            "change the exit code of `orgsim validate`: a model need not reproduce all of them.",
+            "",
+        ]
+        for r in facts:
+            lines += _section(r, img_rel, by_id.get(r.id))
+    lines += ["## Sensitivity", "", SENSITIVITY_MARK, "", "## Calibration", "", CALIBRATION_MARK, ""]
+    return "\n".join(lines)
+
+
+def write_report(
+    results: Sequence[PatternResult],
+    meta: Mapping[str, Any],
+    md_path: str | os.PathLike[str],
+    img_dir: str | os.PathLike[str],
+    img_rel: str,
+) -> Path:
+    """Write one PNG per pattern into ``img_dir`` and the Markdown report to ``md_path``; returns ``md_path``."""
+    from orgsim.io import OutputError, _prepare_dir, atomic_write
+
+    md = Path(md_path)
+    _prepare_dir(md.parent)
+    img = _prepare_dir(img_dir)
+    try:
+        for r in results:
+            plot_pattern(r, img / f"{r.id}.png")
+        text = render_markdown(results, meta, img_rel)
+        return atomic_write(md, lambda fh: fh.write(text.encode("utf-8")))
+    except OSError as err:
+        raise OutputError(f"{md}: cannot write the report: {err.strerror or err}") from None
