@@ -1,0 +1,157 @@
+"""The validation report (orgsim.report) and the ``orgsim validate`` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orgsim import validation
+from orgsim.report import CALIBRATION_MARK, SENSITIVITY_MARK, band_of, render_markdown, write_report
+
+PNG = b"\x89PNG\r\n\x1a\n"
+META = {
+    "orgsim_version": "0.0.test",
+    "git_commit": None,
+    "reps": 2,
+    "master_seed": 5,
+    "customers": 300,
+    "quick": False,
+    "wall_time": 1.5,
+    "created": "2020-01-01T00:00:00Z",
+}
+
+
+@pytest.fixture(scope="module")
+def results() -> list[validation.PatternResult]:
+    return validation.validate(
+        reps=2, master_seed=5, size={"customers": 300, "steps": 8}, workers=1, only=["P1", "P6", "S3"]
+    )
+
+
+def test_write_report_writes_markdown_and_a_figure_per_pattern(
+    results: list[validation.PatternResult], tmp_path: Path
+) -> None:
+    md = write_report(results, META, tmp_path / "out" / "VALIDATION.md", tmp_path / "out" / "img", "img")
+    assert md == tmp_path / "out" / "VALIDATION.md"
+    text = md.read_text(encoding="utf-8")
+    for pid in ("P1", "P6", "S3"):
+        assert f"### {pid}: " in text
+        assert f"](img/{pid}.png)" in text
+        assert (tmp_path / "out" / "img" / f"{pid}.png").read_bytes()[:8] == PNG
+    assert sorted(p.name for p in (tmp_path / "out" / "img").iterdir()) == ["P1.png", "P6.png", "S3.png"]
+    assert text.startswith("# ")
+    assert "orgsim validate --docs" in text
+    assert "## Patterns of the seed articles (P1–P11)" in text
+    assert "## Further stylised facts (S1–S5)" in text
+    assert text.index("### P6") < text.index("## Further stylised facts") < text.index("### S3")
+    assert f"## Sensitivity\n\n{SENSITIVITY_MARK}\n" in text
+    assert f"## Calibration\n\n{CALIBRATION_MARK}\n" in text
+    assert "SeedSequence" in text and "4000" in text and "bootstrap" in text
+    assert "| replications | 2 |" in text and "| master seed | 5 |" in text and "| customers per market | 300 |" in text
+    # one summary row and one check row per check, with verdicts
+    for r in results:
+        assert f"| [{r.id}](#{r.id.lower()}) | {r.claim} |" in text
+        for c in r.checks:
+            assert f"| {c.name} | {c.criterion} |" in text
+        assert r.knockout_label in text
+        assert r.mechanism in text
+
+
+def test_report_is_reproducible(results: list[validation.PatternResult], tmp_path: Path) -> None:
+    a = write_report(results, META, tmp_path / "a" / "V.md", tmp_path / "a" / "img", "img")
+    b = write_report(results, META, tmp_path / "b" / "V.md", tmp_path / "b" / "img", "img")
+    assert a.read_bytes() == b.read_bytes()
+    for pid in ("P1", "P6", "S3"):
+        assert (tmp_path / "a" / "img" / f"{pid}.png").read_bytes() == (
+            tmp_path / "b" / "img" / f"{pid}.png"
+        ).read_bytes()
+
+
+def test_markdown_links_figures_relative_to_the_file(results: list[validation.PatternResult]) -> None:
+    text = render_markdown(results, META, "img/validation/")
+    assert "](img/validation/P1.png)" in text
+
+
+def test_band_of_reads_the_criterion(results: list[validation.PatternResult]) -> None:
+    p6 = next(r for r in results if r.id == "P6")
+    assert band_of(p6.checks[0]) == (0.8, 0.97)
+    p1 = next(r for r in results if r.id == "P1")
+    assert band_of(p1.checks[0]) is None
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "orgsim", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_validate_command_writes_json_report_and_figures(tmp_path: Path) -> None:
+    out = tmp_path / "v"
+    proc = cli("validate", "--only", "s3,S4", "--reps", "2", "--customers", "300", "--workers", "1", "--out", str(out))
+    assert "Traceback" not in proc.stderr, proc.stderr
+    # S patterns are reported but never change the exit code
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:3] == ["id", "verdict", "knockout"]
+    assert [line.split()[0] for line in lines[1:3]] == ["S3", "S4"]
+    assert all(line.split()[1] in ("PASS", "FAIL") and line.split()[2] in ("PASS", "FAIL") for line in lines[1:3])
+    data = json.loads((out / "validation.json").read_text())
+    meta = data["meta"]
+    assert (meta["reps"], meta["customers"], meta["master_seed"], meta["quick"]) == (2, 300, 20170512, False)
+    assert {"orgsim_version", "git_commit", "wall_time", "created"} <= set(meta)
+    assert meta["created"].endswith("Z")
+    assert [p["id"] for p in data["patterns"]] == ["S3", "S4"]
+    assert (out / "VALIDATION.md").is_file()
+    assert sorted(p.name for p in (out / "img").iterdir()) == ["S3.png", "S4.png"]
+
+
+def test_validate_docs_writes_into_docs(tmp_path: Path) -> None:
+    proc = cli("validate", "--docs", "--only", "S3", "--reps", "2", "--customers", "300", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "docs" / "VALIDATION.md").read_text(encoding="utf-8")
+    assert "](img/validation/S3.png)" in text
+    assert (tmp_path / "docs" / "img" / "validation" / "S3.png").is_file()
+    assert (tmp_path / "docs" / "validation.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--only", "P99"), "unknown pattern(s) P99"),
+        (("--only", ","), "no pattern ids"),
+        (("--reps", "1"), "--reps"),
+        (("--reps", "x"), "expected an integer"),
+        (("--workers", "0"), "--workers"),
+        (("--customers", "-5"), "--customers"),
+        (("--docs", "--out", "x"), "not allowed with"),
+        (("--bogus",), "unrecognized arguments"),
+    ],
+)
+def test_validate_bad_input_is_one_line_exit_2(args: tuple[str, ...], fragment: str, tmp_path: Path) -> None:
+    proc = cli("validate", *args, cwd=tmp_path)
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("orgsim: error: "), proc.stderr
+    assert fragment in lines[0], lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_validate_out_is_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    proc = cli("validate", "--only", "S3", "--reps", "2", "--out", str(target))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("orgsim: error: ") and "not a folder" in proc.stderr
+
+
+def test_validate_help_lists_the_options() -> None:
+    proc = cli("validate", "--help")
+    assert proc.returncode == 0
+    for flag in ("--reps", "--quick", "--out", "--docs", "--master-seed", "--workers", "--customers", "--only"):
+        assert flag in proc.stdout
