@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run test install lint clean
+.PHONY: run test install lint clean bench
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "orgsim needs Python >= 3.12 ($(PYTHON) not found; set PYTHON=...)"; exit 2; }
@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+## Install the bench extra and run every performance measurement (writes docs/PERFORMANCE.md; a few minutes).
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py
 
 ## Install, run the baseline scenario and chart it (runs/baseline/, runs/baseline/plots/).
 run: $(STAMP)
