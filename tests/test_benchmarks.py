@@ -139,3 +139,54 @@ def test_benchmark_runs_at_tiny_sizes(tmp_path):
     for heading in ("## Machine", "## Targets", "## a.", "## b.", "## c.", "## d.", "## e.", "## f."):
         assert heading in text
     assert out.with_suffix(".json").exists()
+
+
+# -- orgsim's compiled path against its numpy path (same draws, same results) -----------------
+@pytest.mark.parametrize(
+    ("n", "degree", "over"),
+    [
+        (3000, 10, {}),
+        (500, 6, {"beta_word_of_mouth": 0.0}),
+        (400, 0, {}),
+        (300, 4, {"reconsider": 1.0, "switching_cost": 0.0}),
+        (200, 4, {"reconsider": 0.0}),
+        (2000, 10, {"pressure": 1.0, "experience_weight_floor": 1.0}),
+    ],
+)
+def test_compiled_choice_equals_numpy_choice(n, degree, over):
+    from orgsim import market
+
+    assert market._kernels() is not None
+    a = Customers(n, FIRMS, degree, 0.3, 0.5, 4.0, np.random.default_rng(3))
+    b = Customers(n, FIRMS, degree, 0.3, 0.5, 4.0, np.random.default_rng(3))
+    _, x = _market()
+    x = ChoiceInputs(**{**x.__dict__, **over})
+    ra, rb = np.random.default_rng(4), np.random.default_rng(4)
+    for _ in range(12):
+        assert a.choose(x, ra) == b.choose_numpy(x, rb)
+        assert np.array_equal(a.brand, b.brand)
+        assert np.array_equal(a.counts(), np.bincount(b.brand, minlength=FIRMS))
+    assert ra.random() == rb.random()  # both consumed the same number of draws
+
+
+@pytest.mark.parametrize(("n", "degree", "rewiring"), [(1000, 10, 0.1), (50, 4, 0.0), (30, 6, 1.0), (5, 10, 0.5)])
+def test_compiled_network_equals_numpy_network(n, degree, rewiring, monkeypatch):
+    from orgsim.market import small_world
+
+    fast = small_world(n, degree, rewiring, np.random.default_rng(8))
+    monkeypatch.setenv("ORGSIM_NO_NUMBA", "1")
+    slow = small_world(n, degree, rewiring, np.random.default_rng(8))
+    assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
+    assert fast[1].dtype == slow[1].dtype == np.int32
+
+
+def test_model_results_do_not_depend_on_numba(monkeypatch):
+    import pandas as pd
+
+    from orgsim import simulate
+
+    fast = simulate("walls", seed=3, customers=3000, steps=12)
+    monkeypatch.setenv("ORGSIM_NO_NUMBA", "1")
+    slow = simulate("walls", seed=3, customers=3000, steps=12)
+    pd.testing.assert_frame_equal(fast.firms, slow.firms)
+    pd.testing.assert_frame_equal(fast.executives, slow.executives)
