@@ -247,4 +247,4 @@ def test_validate_quick_passes_every_seed_pattern(tmp_path: Path) -> None:
         pytest.fail("patterns failing 'orgsim validate --quick':\n" + "\n".join(failures) + "\n\n" + proc.stdout)
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert (out / "VALIDATION.md").is_file()
-    assert data["meta"]["quick"] is True and data["meta"]["reps"] == 8 and data["meta"]["customers"] == 2000
+    assert data["meta"]["quick"] is True and data["meta"]["reps"] == 8 and data["meta"]["customers"] == 10_000

@@ -35,6 +35,9 @@ examples:
   orgsim run baseline --set levers.shadow_it_cap=0.4 --set environment.pressure='[[0, 0.3], [40, 0.9]]'
   orgsim plot runs/ds7                                 PNG charts into runs/ds7/plots
   orgsim params --markdown                             every parameter as a Markdown table
+  orgsim validate --quick                              the patterns P1-P11 with knockouts (smoke size)
+  orgsim validate --docs                               the full validation report docs/VALIDATION.md
+  orgsim calibrate --out /tmp/cal.json                 re-run the baseline's calibration
 
 Bad input gives one line "orgsim: error: ..." on stderr and exit code 2."""
 
@@ -160,13 +163,15 @@ def build_parser() -> Parser:
         "over replications, each with its knockout, and write validation.json, a Markdown report and one\n"
         "PNG per pattern. Exit code 0 if every P pattern and its knockout pass, 1 if one fails (S patterns\n"
         "are reported only), 2 for bad input.",
-        epilog="examples:\n  orgsim validate --quick                 CI smoke (8 replications, 2000 customers)\n"
+        epilog="examples:\n  orgsim validate --quick                 CI smoke (8 replications at the baseline size)\n"
         "  orgsim validate --docs                  the committed report: docs/VALIDATION.md, docs/img/validation/\n"
         "  orgsim validate --only P1,P4 --reps 10 --out validation-p1p4",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--reps", metavar="N", type=_int_type("reps", 2), help="replications (default: 30; 8 with --quick)")
-    p.add_argument("--quick", action="store_true", help="CI smoke settings: 8 replications of 2000-customer markets")
+    p.add_argument(
+        "--quick", action="store_true", help="CI smoke settings: 8 replications at the baseline size (10000 customers)"
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: validation-report)")
     where.add_argument(
@@ -188,10 +193,59 @@ def build_parser() -> Parser:
         "--customers",
         metavar="N",
         type=_int_type("customers", 1),
-        help="customers per market (default: 10000, the baseline; 2000 with --quick)",
+        help="customers per market (default: 10000, the baseline size, also with --quick)",
     )
     p.add_argument("--only", metavar="IDS", help="comma-separated pattern ids to run, e.g. P1,P4,S2 (default: all)")
+    sens = p.add_mutually_exclusive_group()
+    sens.add_argument(
+        "--sensitivity",
+        dest="sensitivity",
+        action="store_true",
+        default=None,
+        help="add the one-at-a-time sensitivity screen (default with --docs)",
+    )
+    sens.add_argument("--no-sensitivity", dest="sensitivity", action="store_false", help="skip the screen")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="calibrate the baseline's free parameters (spin-up to a stationary start)",
+        description="Run the calibration procedure of the baseline (orgsim.calibration): a fixed-point spin-up\n"
+        "of the parameters marked 'calibrated' to a stationary starting state. Writes the iterations, the\n"
+        "score and the best parameters as JSON. The defaults in config.py are the result of the last run\n"
+        "(docs/calibration.json); a test checks that they agree.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--iterations",
+        metavar="N",
+        type=_int_type("iterations", 0, 100),
+        default=6,
+        help="spin-up iterations (default: 6)",
+    )
+    p.add_argument("--reps", metavar="N", type=_int_type("reps", 1), default=8, help="replications (default: 8)")
+    p.add_argument(
+        "--customers",
+        metavar="N",
+        type=_int_type("customers", 50),
+        default=10_000,
+        help="customers per market (default: 10000)",
+    )
+    p.add_argument(
+        "--master-seed",
+        metavar="N",
+        type=_int_type("master-seed", 0, 2**63 - 1),
+        default=20170512,
+        help="master seed; the calibration uses the seeds spawned from master seed + 1",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        default=Path("calibration.json"),
+        help="where to write the result (default: calibration.json; the committed one is docs/calibration.json)",
+    )
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 
@@ -522,7 +576,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 # -- validate ----------------------------------------------------------------------------------
 
 VALIDATE_REPS, VALIDATE_CUSTOMERS = 30, 10000
-QUICK_REPS, QUICK_CUSTOMERS = 8, 2000
+QUICK_REPS, QUICK_CUSTOMERS = 8, 10_000
 
 
 def _only(text: str | None) -> list[str] | None:
@@ -604,15 +658,74 @@ def cmd_validate(args: argparse.Namespace) -> int:
         "wall_time": round(time.perf_counter() - start, 1),
         "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
+    sensitivity = None
+    if args.sensitivity or (args.sensitivity is None and args.docs):
+        sens_reps, sens_customers = 5, min(customers, 5000)
+        bar = tqdm(
+            total=None, desc="sensitivity", unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=False
+        )
+        try:
+            sensitivity = validation.sensitivity(
+                reps=sens_reps,
+                master_seed=args.master_seed,
+                size={"customers": sens_customers},
+                workers=workers,
+                only=only,
+                progress=progress,
+            )
+        finally:
+            bar.close()
+        meta["sensitivity_reps"], meta["sensitivity_customers"] = sens_reps, sens_customers
+        meta["wall_time_with_sensitivity"] = round(time.perf_counter() - start, 1)
+    calibration = _read_calibration()
     text = validation.to_json(results, meta) + "\n"
     atomic_write(json_path, lambda fh: fh.write(text.encode("utf-8")))
-    write_report(results, meta, md_path, img_dir, img_rel)
+    write_report(results, meta, md_path, img_dir, img_rel, sensitivity, calibration)
 
     print(validation_table(results))
     print()
     print(f"wrote {json_path}, {md_path} and {len(results)} figure(s) in {img_dir}")
     failed = [r.id for r in results if r.kind == "seed" and not (r.passed and r.knockout_passed)]
     return 1 if failed else 0
+
+
+def _read_calibration() -> dict[str, Any] | None:
+    """The committed calibration record, if this is a source checkout."""
+    import json
+
+    for path in (Path("docs/calibration.json"), Path(__file__).resolve().parents[2] / "docs" / "calibration.json"):
+        if path.is_file():
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+    return None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from orgsim import calibration
+    from orgsim.io import atomic_write
+
+    def progress(i: int, n: int, score: float) -> None:
+        print(f"iteration {i}/{n}: score {score:.4f}", file=sys.stderr, flush=True)
+
+    cal = calibration.calibrate(
+        iterations=args.iterations,
+        reps=args.reps,
+        customers=args.customers,
+        master_seed=args.master_seed,
+        progress=progress,
+    )
+    text = calibration.to_json(cal) + "\n"
+    atomic_write(args.out, lambda fh: fh.write(text.encode("utf-8")))
+    best = cal.best
+    print(f"best score {best.score:.4f} (root-mean-square relative deviation from a stationary start)")
+    for name, value in best.params.items():
+        print(f"  {name:<22} {value:g}")
+    print(
+        f"wrote {args.out}  (to adopt: set these defaults in src/orgsim/config.py and commit as docs/calibration.json)"
+    )
+    return 0
 
 
 def validation_table(results: Any) -> str:
@@ -637,7 +750,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version (0) or a usage error already reported (2)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     if args.command is None:
-        return _report("missing command: choose from run, scenarios, plot, params (see 'orgsim --help')")
+        return _report(
+            "missing command: choose from run, scenarios, plot, params, validate, calibrate (see 'orgsim --help')"
+        )
 
     from orgsim.config import ConfigError
     from orgsim.io import OutputError

@@ -34,6 +34,10 @@ FIRM_COLUMNS = (
     "coop_cmo_cfo",
     "coop_cio_cfo",
     "cmo_briefs_ceo",
+    "p_coop_cmo_cio",
+    "p_coop_cmo_cfo",
+    "p_coop_cio_cfo",
+    "p_brief",
     "data_integration",
     "analytics",
     "experience",
@@ -465,6 +469,7 @@ class Market(mesa.Model):
             "coop_cmo_cfo": self.coop[:, 1],
             "coop_cio_cfo": self.coop[:, 2],
             "cmo_briefs_ceo": self.briefed,
+            **self._expected_cooperation(),
             "data_integration": self.integration,
             "analytics": self.analytics,
             "experience": self.experience,
@@ -490,6 +495,17 @@ class Market(mesa.Model):
                 e["brief"][q, i, ex.role] = ex.brief
                 e["effort"][q, i, ex.role] = ex.effort
                 e["payoff"][q, i, ex.role] = ex.payoff
+
+    def _expected_cooperation(self) -> dict[str, np.ndarray]:
+        """Next quarter's probability of each pair's joint work (product of the two propensities,
+        without the ROI mandate) and of the CMO's briefing."""
+        grid = self.exec_grid
+        return {
+            "p_coop_cmo_cio": np.array([r[CMO].coop[CIO] * r[CIO].coop[CMO] for r in grid]),
+            "p_coop_cmo_cfo": np.array([r[CMO].coop[CFO] * r[CFO].coop[CMO] for r in grid]),
+            "p_coop_cio_cfo": np.array([r[CIO].coop[CFO] * r[CFO].coop[CIO] for r in grid]),
+            "p_brief": np.array([r[CMO].brief for r in grid]),
+        }
 
     def run(self) -> Market:
         """Step until the scenario's length."""

@@ -277,7 +277,66 @@ def _section(r: PatternResult, img_rel: str, pattern: Pattern | None) -> list[st
     return lines
 
 
-def render_markdown(results: Sequence[PatternResult], meta: Mapping[str, Any], img_rel: str = "img") -> str:
+def sensitivity_markdown(df: Any, reps: int, customers: int) -> str:
+    """One-at-a-time screen as a table: one row per pattern, one column per parameter setting."""
+    if df is None or len(df) == 0:
+        return "Not run in this report (`orgsim validate --docs` runs it; `--no-sensitivity` skips it)."
+    settings = list(dict.fromkeys(zip(df["parameter"], df["value"], strict=True)))
+    pids = list(dict.fromkeys(df["pattern"]))
+    header = ["setting", *pids]
+    rows = []
+    for p, v in settings:
+        sub = df[(df["parameter"] == p) & (df["value"] == v)].set_index("pattern")
+        cells = [f"`{p}` = {v:g}"]
+        for pid in pids:
+            hit = sub.loc[pid]
+            cells.append(("PASS" if hit["passed"] else "FAIL") + ("" if hit["knockout_passed"] else " (ko FAIL)"))
+        rows.append(cells)
+    held = df.groupby("pattern")["passed"].mean()
+    robust = [pid for pid, share in held.items() if share == 1.0]
+    fragile = [f"{pid} ({share:.0%})" for pid, share in held.items() if share < 1.0]
+    text = [
+        f"Each main parameter is set, one at a time, to a low and a high value (the default lies between) and "
+        f"every pattern is re-evaluated with {reps} replications of {customers}-customer markets "
+        "(fewer than above, so a borderline verdict can flip by chance). A cell says whether the pattern "
+        "holds and, if its knockout then fails, `(ko FAIL)`.",
+        "",
+        *_table(header, rows),
+        "",
+        f"Held at every setting: {', '.join(robust) or 'none'}. "
+        f"Held at only some settings (share of settings): {', '.join(fragile) or 'none'}.",
+    ]
+    return "\n".join(text)
+
+
+def calibration_markdown(cal: Mapping[str, Any] | None) -> str:
+    """The calibration's procedure, settings, score and result (from ``docs/calibration.json``)."""
+    if not cal:
+        return "No calibration record found (`orgsim calibrate` writes `docs/calibration.json`)."
+    best = cal["best"]
+    rows = [[f"`{k}`", f"{v:g}"] for k, v in best["params"].items()]
+    scores = ", ".join(f"{it['score']:.3f}" for it in cal.get("iterations", []))
+    return "\n".join(
+        [
+            f"The baseline's free parameters come from `orgsim calibrate` ({cal['procedure']}; "
+            f"{cal['reps']} replications of {cal['customers']}-customer markets, seeds spawned from "
+            f"master seed {cal['master_seed']} + 1, so none is a validation seed). The score is the "
+            "root-mean-square relative deviation between the end and the start of the baseline over its "
+            f"stationarity targets; by iteration: {scores}. Best: **{best['score']:.3f}**. The patterns "
+            "above are not used by the calibration (P6 and P10 are starting-state targets from the seeds).",
+            "",
+            *_table(["parameter", "calibrated default"], rows),
+        ]
+    )
+
+
+def render_markdown(
+    results: Sequence[PatternResult],
+    meta: Mapping[str, Any],
+    img_rel: str = "img",
+    sensitivity: Any = None,
+    calibration: Mapping[str, Any] | None = None,
+) -> str:
     """The report as Markdown text (figures are linked as ``img_rel/<id>.png``)."""
     by_id = _patterns_by_id()
     seeds = [r for r in results if r.kind == "seed"]
@@ -324,7 +383,9 @@ def render_markdown(results: Sequence[PatternResult], meta: Mapping[str, Any], i
         ]
         for r in facts:
             lines += _section(r, img_rel, by_id.get(r.id))
-    lines += ["## Sensitivity", "", SENSITIVITY_MARK, "", "## Calibration", "", CALIBRATION_MARK, ""]
+    sens = sensitivity_markdown(sensitivity, meta.get("sensitivity_reps", 0), meta.get("sensitivity_customers", 0))
+    lines += ["## Sensitivity", "", SENSITIVITY_MARK, sens, "", "## Calibration", "", CALIBRATION_MARK]
+    lines += [calibration_markdown(calibration), ""]
     return "\n".join(lines)
 
 
@@ -334,6 +395,8 @@ def write_report(
     md_path: str | os.PathLike[str],
     img_dir: str | os.PathLike[str],
     img_rel: str,
+    sensitivity: Any = None,
+    calibration: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write one PNG per pattern into ``img_dir`` and the Markdown report to ``md_path``; returns ``md_path``."""
     from orgsim.io import OutputError, _prepare_dir, atomic_write
@@ -344,7 +407,7 @@ def write_report(
     try:
         for r in results:
             plot_pattern(r, img / f"{r.id}.png")
-        text = render_markdown(results, meta, img_rel)
+        text = render_markdown(results, meta, img_rel, sensitivity, calibration)
         return atomic_write(md, lambda fh: fh.write(text.encode("utf-8")))
     except OSError as err:
         raise OutputError(f"{md}: cannot write the report: {err.strerror or err}") from None
