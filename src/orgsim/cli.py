@@ -619,33 +619,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
         out = args.out if args.out is not None else Path("validation-report")
         md_path, img_dir, img_rel, json_path = out / "VALIDATION.md", out / "img", "img", out / "validation.json"
 
-    from tqdm import tqdm
-
     import orgsim
     from orgsim import validation
     from orgsim.io import _prepare_dir, atomic_write, git_commit
     from orgsim.report import write_report
 
     _prepare_dir(out)  # fail on an unusable folder before the runs, not after
-    bar = tqdm(total=None, desc="validate", unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=False)
-
-    def progress(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
     start = time.perf_counter()
-    try:
-        results = validation.validate(
+    results = _with_progress(
+        "validate",
+        lambda progress: validation.validate(
             reps=reps,
             master_seed=args.master_seed,
             size={"customers": customers},
             workers=workers,
             only=only,
             progress=progress,
-        )
-    finally:
-        bar.close()
+        ),
+    )
     meta = {
         "orgsim_version": orgsim.__version__,
         "git_commit": git_commit(),
@@ -661,20 +652,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     sensitivity = None
     if args.sensitivity or (args.sensitivity is None and args.docs):
         sens_reps, sens_customers = 5, min(customers, 5000)
-        bar = tqdm(
-            total=None, desc="sensitivity", unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=False
-        )
-        try:
-            sensitivity = validation.sensitivity(
+        sensitivity = _with_progress(
+            "sensitivity",
+            lambda progress: validation.sensitivity(
                 reps=sens_reps,
                 master_seed=args.master_seed,
                 size={"customers": sens_customers},
                 workers=workers,
                 only=only,
                 progress=progress,
-            )
-        finally:
-            bar.close()
+            ),
+        )
         meta["sensitivity_reps"], meta["sensitivity_customers"] = sens_reps, sens_customers
         meta["wall_time_with_sensitivity"] = round(time.perf_counter() - start, 1)
     calibration = _read_calibration()
@@ -687,6 +675,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"wrote {json_path}, {md_path} and {len(results)} figure(s) in {img_dir}")
     failed = [r.id for r in results if r.kind == "seed" and not (r.passed and r.knockout_passed)]
     return 1 if failed else 0
+
+
+def _with_progress(desc: str, work: Any) -> Any:
+    """Call ``work(progress)`` with a progress bar on stderr (runs done of total)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, desc=desc, unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        return work(progress)
+    finally:
+        bar.close()
 
 
 def _read_calibration() -> dict[str, Any] | None:

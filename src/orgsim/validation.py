@@ -396,15 +396,11 @@ def patterns() -> list[Pattern]:
             "S1",
             "a security crisis raises the CIO's influence and IT's budget (strategic contingencies)",
             "Hickson et al. 1971",
-            {"crisis": Arm("security_crisis"), "base": BASE},
+            {"shock": Arm("security_crisis"), "base": BASE},
             (
-                Check(
-                    "CIO influence, quarters 12-24: security_crisis − baseline",
-                    lambda t: (
-                        mean_of(t["crisis"], "influence_cio", first=12, last=24)
-                        - mean_of(t["base"], "influence_cio", first=12, last=24)
-                    ),
-                    +1,
+                _shock_check("CIO influence, quarters 12-24: security_crisis − baseline", "influence_cio", 12, 24),
+                _shock_check(
+                    "core-IT share of the budget, quarters 13-28: security_crisis − baseline", _core_it_share, 13, 28
                 ),
             ),
             _ov(crit_cio_threat=0.0),
@@ -416,15 +412,11 @@ def patterns() -> list[Pattern]:
             "S2",
             "a downturn raises the CFO's influence and finance's budget (financial stress)",
             "Pfeffer & Salancik 1978; Fligstein 1987",
-            {"down": Arm("downturn"), "base": BASE},
+            {"shock": Arm("downturn"), "base": BASE},
             (
-                Check(
-                    "CFO influence, quarters 12-24: downturn − baseline",
-                    lambda t: (
-                        mean_of(t["down"], "influence_cfo", first=12, last=24)
-                        - mean_of(t["base"], "influence_cfo", first=12, last=24)
-                    ),
-                    +1,
+                _shock_check("CFO influence, quarters 12-24: downturn − baseline", "influence_cfo", 12, 24),
+                _shock_check(
+                    "finance share of the budget, quarters 13-28: downturn − baseline", _finance_share, 13, 28
                 ),
             ),
             _ov(crit_cfo_stress=0.0),
@@ -488,6 +480,24 @@ def patterns() -> list[Pattern]:
             kind="fact",
         ),
     ]
+
+
+def _core_it_share(df: pd.DataFrame) -> pd.Series:
+    return df["budget_it_core"] / df["budget"]
+
+
+def _finance_share(df: pd.DataFrame) -> pd.Series:
+    return df["budget_finance"] / df["budget"]
+
+
+def _shock_check(name: str, col: str | Callable[[pd.DataFrame], pd.Series], first: int, last: int) -> Check:
+    """Arm ``shock`` minus arm ``base`` in quarters first..last, of a column or a derived series."""
+
+    def value(df: pd.DataFrame) -> float:
+        d = window(df, first=first, last=last)
+        return float((d[col] if isinstance(col, str) else col(d)).mean())
+
+    return Check(name, lambda t: value(t["shock"]) - value(t["base"]), +1)
 
 
 def _exec_start_mean(firms: pd.DataFrame) -> float:
