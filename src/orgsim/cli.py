@@ -666,6 +666,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         meta["sensitivity_reps"], meta["sensitivity_customers"] = sens_reps, sens_customers
         meta["wall_time_with_sensitivity"] = round(time.perf_counter() - start, 1)
     calibration = _read_calibration()
+    if sensitivity is not None:
+        meta["sensitivity"] = sensitivity.to_dict(orient="records")
     text = validation.to_json(results, meta) + "\n"
     atomic_write(json_path, lambda fh: fh.write(text.encode("utf-8")))
     write_report(results, meta, md_path, img_dir, img_rel, sensitivity, calibration)

@@ -277,6 +277,18 @@ def _section(r: PatternResult, img_rel: str, pattern: Pattern | None) -> list[st
     return lines
 
 
+def _fact_verdict(r: PatternResult) -> str:
+    """Plain-language verdict of a stylised fact: reproduced, and whether by the named mechanism."""
+    if r.passed and r.knockout_passed:
+        return "reproduced, and its knockout shows it rests on the named mechanism."
+    if r.passed:
+        return (
+            "reproduced, but the knockout does not remove it: the model produces it, not (only) "
+            "through the named mechanism."
+        )
+    return "not reproduced."
+
+
 def sensitivity_markdown(df: Any, reps: int, customers: int) -> str:
     """One-at-a-time screen as a table: one row per pattern, one column per parameter setting."""
     if df is None or len(df) == 0:
@@ -379,6 +391,8 @@ def render_markdown(
             "",
             "Findings of organisation research beyond the seed articles. They are reported but do not "
             "change the exit code of `orgsim validate`: a model need not reproduce all of them.",
+            "",
+            *[f"- **{r.id}** ({r.source}): {r.claim} — {_fact_verdict(r)}" for r in facts],
             "",
         ]
         for r in facts:
