@@ -52,7 +52,7 @@ def outcomes(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
     mean = tail.mean(numeric_only=True)
     it_total = tail["budget_it_core"] + tail["budget_it_marketing"]
     tech_total = it_total + tail["shadow_it"]
-    hhi = tail.groupby("step")["market_share"].apply(lambda s: float((s**2).sum())).mean()
+    hhi = (tail["market_share"] ** 2).groupby(tail["step"]).sum().mean()
     out = {k: float(mean[k]) for k in OUTCOMES if k in mean.index}
     out["it_marketing_share"] = _mean_ratio(tail["budget_it_marketing"], it_total)
     out["cmo_tech_share"] = _mean_ratio(tail["shadow_it"], tech_total)
@@ -69,7 +69,7 @@ class Results:
     config: ScenarioConfig
     seed: int
     firms: pd.DataFrame
-    executives: pd.DataFrame
+    executives: pd.DataFrame | None
     wall_time: float
     run_id: str = ""
     outcomes: dict[str, float] = field(default_factory=dict)
@@ -87,12 +87,14 @@ def simulate(
     *,
     run_id: str = "",
     progress: Callable[[int, int], None] | None = None,
+    executives: bool = True,
     **overrides: Any,
 ) -> Results:
     """Run a scenario (name, path or config) to its end and return its tables.
 
     Keyword overrides use bare parameter names (``firms=4``, ``shadow_it_cap=0.5``, ``steps=20``);
     ``seed`` defaults to the scenario's. ``progress(done, total)`` is called after every quarter.
+    ``executives=False`` skips building the executives table (``Results.executives`` is None).
     """
     from orgsim.model import Market
 
@@ -106,7 +108,8 @@ def simulate(
             progress(model.steps, cfg.steps)
     firms = model.firm_table()
     wall = time.perf_counter() - start
-    return Results(cfg, seed, firms, model.executive_table(), wall, run_id, outcomes(firms))
+    execs = model.executive_table() if executives else None
+    return Results(cfg, seed, firms, execs, wall, run_id, outcomes(firms))
 
 
 def run(config: dict[str, Any], seed: int) -> dict[str, float]:
@@ -117,5 +120,5 @@ def run(config: dict[str, Any], seed: int) -> dict[str, float]:
     """
     params = dict(config)
     scenario = params.pop("scenario", "baseline")
-    res = simulate(scenario, int(np.int64(seed)), **params)
+    res = simulate(scenario, int(np.int64(seed)), executives=False, **params)
     return res.outcomes
