@@ -419,7 +419,6 @@ class Market(mesa.Model):
         other_w = lp.observation_weight if mech.observation else 0.0
         margin_now = lp.profit_weight * self.margin_history[-1]
         payoff = (self.influence - self._influence_before) + margin_now[:, None]
-        self.payoff = payoff
         for k, (a, b) in enumerate(influence.PAIRS):
             flipped = self.coop.copy()
             flipped[:, k] = 1.0 - flipped[:, k]

@@ -125,8 +125,7 @@ def _tech(df: pd.DataFrame) -> pd.Series:
 
 
 def tech_claim_share(df: pd.DataFrame) -> pd.Series:
-    tech = df["budget_it_core"] + df["budget_it_marketing"] + df["shadow_it"]
-    return df["cmo_tech_claim"] / tech.where(tech > 0)
+    return df["cmo_tech_claim"] / _tech(df)
 
 
 def focal_diff(t: Tables, col: str, hi: str = "hi", lo: str = "lo", end: int = 20) -> float:
@@ -498,11 +497,6 @@ def _shock_check(name: str, col: str | Callable[[pd.DataFrame], pd.Series], firs
         return float((d[col] if isinstance(col, str) else col(d)).mean())
 
     return Check(name, lambda t: value(t["shock"]) - value(t["base"]), +1)
-
-
-def _exec_start_mean(firms: pd.DataFrame) -> float:
-    """Share of CMOs briefing in the first quarter (from the firm table)."""
-    return mean_of(firms, "cmo_briefs_ceo", first=1, last=1)
 
 
 def _yearly_share_changes(firms: pd.DataFrame) -> np.ndarray:
