@@ -1,7 +1,7 @@
 """orgsim: power in the executive suite under customer-centricity pressure (agent-based, Mesa 3).
 
 ``import orgsim`` stays light: the model (and Mesa) load on first use of ``Market``,
-``simulate`` or ``run``.
+``simulate`` or ``run``; ``orgsim.load(DIR)`` reads an experiment store (``orgsim sweep``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Market", "Results", "__version__", "run", "simulate"]
+__all__ = ["Market", "Results", "__version__", "load", "run", "simulate"]
 
 
 def __getattr__(name: str) -> Any:
@@ -21,4 +21,8 @@ def __getattr__(name: str) -> Any:
         from orgsim import api
 
         return getattr(api, name)
+    if name == "load":
+        from orgsim.store import load
+
+        return load
     raise AttributeError(f"module 'orgsim' has no attribute {name!r}")

@@ -38,6 +38,10 @@ examples:
   orgsim validate --quick                              the patterns P1-P11 with knockouts (smoke size)
   orgsim validate --docs                               the full validation report docs/VALIDATION.md
   orgsim calibrate --out /tmp/cal.json                 re-run the baseline's calibration
+  orgsim sweep experiments/pressure_governance.toml --out sweeps/pg --workers 2
+                                                       an experiment into a crash-safe store (rerun to resume)
+  orgsim replay sweeps/pg p00004-r001                  rerun one run of it and check it reproduces
+  orgsim analyze sweeps/pg                             summaries, sensitivity indices, plots, REPORT.md
 
 Bad input gives one line "orgsim: error: ..." on stderr and exit code 2."""
 
@@ -246,6 +250,8 @@ def build_parser() -> Parser:
         help="where to write the result (default: calibration.json; the committed one is docs/calibration.json)",
     )
     p.set_defaults(func=cmd_calibrate)
+
+    add_sweep_parsers(sub)
     return parser
 
 
@@ -679,11 +685,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _with_progress(desc: str, work: Any) -> Any:
-    """Call ``work(progress)`` with a progress bar on stderr (runs done of total)."""
+def _with_progress(desc: str, work: Any, leave: bool = False) -> Any:
+    """Call ``work(progress)`` with a progress bar on stderr (runs done of total, runs/s, ETA)."""
     from tqdm import tqdm
 
-    bar = tqdm(total=None, desc=desc, unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=False)
+    bar = tqdm(total=None, desc=desc, unit="run", file=sys.stderr, delay=1.0, dynamic_ncols=True, leave=leave)
 
     def progress(done: int, total: int) -> None:
         if bar.total != total:
@@ -749,6 +755,115 @@ def validation_table(results: Any) -> str:
 # -- entry point -------------------------------------------------------------------------------
 
 
+# -- sweep, replay ----------------------------------------------------------------------------
+
+
+def _scheduler(text: str) -> str:
+    if text != "local" and not re.match(r"^(tcp|tls|inproc|ucx)://[^\s]+$|^[A-Za-z0-9.-]+:\d+$", text):
+        raise argparse.ArgumentTypeError(f"expected 'local' or a scheduler address like tcp://host:8786, got {text!r}")
+    return text
+
+
+def add_sweep_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="run an experiment spec into a crash-safe, resumable store",
+        description="Run an experiment (a TOML spec: base scenario, factors, design, replications) and stream\n"
+        "every finished run to DIR (Parquet parts + _manifest.jsonl). Running the same command again\n"
+        "resumes: runs already recorded are skipped. Exit 1 if some runs failed (they are recorded with\n"
+        "their error), 2 for bad input. See docs/EXPERIMENTS.md.",
+        epilog="examples:\n  orgsim sweep experiments/pressure_governance.toml --out sweeps/pg --workers 2\n"
+        "  orgsim sweep experiments/sensitivity.toml --out sweeps/sens --scheduler local --workers 2\n"
+        "  orgsim sweep my.toml --out sweeps/my --scheduler tcp://10.0.0.5:8786",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("spec", metavar="SPEC", type=Path, help="experiment spec (.toml), e.g. experiments/sensitivity.toml")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True, help="the store folder (created, or resumed)")
+    p.add_argument(
+        "--workers",
+        metavar="N",
+        type=_int_type("workers", 1, 1024),
+        default=1,
+        help="worker processes (default 1: serial)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        type=_scheduler,
+        help="run on Dask: 'local' starts a LocalCluster of --workers processes, an address joins a running scheduler",
+    )
+    p.add_argument(
+        "--chunk", metavar="N", type=_int_type("chunk", 1, 100_000), help="runs per task (default: automatic)"
+    )
+    p.add_argument(
+        "--retries",
+        metavar="N",
+        type=_int_type("retries", 0, 100),
+        default=0,
+        help="retries of a failing run (default 0)",
+    )
+    p.add_argument("--resume", action="store_true", help="require DIR to hold this sweep already (else it is an error)")
+    p.add_argument("--retry-failed", action="store_true", help="also rerun the runs recorded as failed")
+    p.add_argument("--limit", metavar="N", type=_int_type("limit", 1), help="stop after N new runs (resume later)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "replay",
+        help="rerun one run of a sweep and check it reproduces",
+        description="Rerun one run of a store from its manifest record (configuration and seed) and compare\n"
+        "its outcomes and series with the stored ones. Exit 0 if identical, 1 if not.",
+    )
+    p.add_argument("store", metavar="DIR", type=Path, help="a store written by 'orgsim sweep'")
+    p.add_argument("run_id", metavar="RUN_ID", help="e.g. p00012-r003 (see DIR/_manifest.jsonl)")
+    p.add_argument("--out", type=Path, metavar="RUNDIR", help="also write the replayed run as a run folder")
+    p.set_defaults(func=cmd_replay)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from orgsim.sweep import describe, sweep
+
+    def work(progress: Any) -> Any:
+        return sweep(
+            args.spec,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            chunk=args.chunk,
+            retries=args.retries,
+            retry_failed=args.retry_failed,
+            resume=args.resume,
+            limit=args.limit,
+            progress=progress,
+        )
+
+    rep = work(None) if args.quiet else _with_progress("sweep", work, leave=True)
+    if not args.quiet:
+        print(
+            f"{rep.done} runs in {rep.wall:.1f} s ({rep.rate:.1f} runs/s, {rep.executor}); "
+            f"{rep.ok} ok, {rep.failed} failed, {rep.skipped} already done"
+        )
+        for run_id, error in rep.failures[:10]:
+            print(f"  failed {run_id}: {error}")
+        if len(rep.failures) > 10:
+            print(f"  ... and {len(rep.failures) - 10} more (see {args.out}/_manifest.jsonl)")
+        print(describe(args.out))
+        print(f"store: {args.out}")
+    return 1 if rep.failed else 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from orgsim.sweep import replay
+
+    res, ok, message = replay(args.store, args.run_id)
+    print(message)
+    if args.out is not None:
+        from orgsim.io import write_run
+
+        print(f"run folder: {write_run(res, args.out)}")
+    return 0 if ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``orgsim`` command line; returns the exit code (2 for bad input)."""
     parser = build_parser()
@@ -758,7 +873,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     if args.command is None:
         return _report(
-            "missing command: choose from run, scenarios, plot, params, validate, calibrate (see 'orgsim --help')"
+            "missing command: choose from run, scenarios, plot, params, validate, calibrate, sweep, replay, analyze "
+            "(see 'orgsim --help')"
         )
 
     from orgsim.config import ConfigError

@@ -1,0 +1,245 @@
+"""The experiment store: Parquet parts plus an append-only manifest, crash-safe and resumable.
+
+Layout (``docs/EXPERIMENTS.md``): ``_sweep.json`` (spec, design, provenance), ``_design.parquet``,
+``_manifest.jsonl`` (one line per attempted run), ``_sessions.jsonl`` (provenance of every
+invocation), ``runs/part-*.parquet`` and ``series/part-*.parquet``.
+
+Write order per chunk of runs: each part to a temporary name that does not end in ``.parquet``,
+fsync, rename into place, fsync the folder; only then the chunk's manifest lines, fsynced. A
+crash therefore leaves at worst a part no manifest line names (removed on resume) or a torn last
+manifest line (ignored and cut on resume); readers only read parts the manifest names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orgsim.io import OutputError, _fsync_dir, atomic_write, canonical_json
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+META = "_sweep.json"
+DESIGN = "_design.parquet"
+MANIFEST = "_manifest.jsonl"
+SESSIONS = "_sessions.jsonl"
+TABLES = ("runs", "series")
+TMP_SUFFIX = ".tmp"
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically and durably (temp name, fsync, rename, fsync folder)."""
+    atomic_write(path, lambda fh: fh.write(data))
+
+
+def _append_lines(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    text = "".join(canonical_json(r) + "\n" for r in records)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    """Records of a JSON-lines file; a torn (unterminated) last line is ignored."""
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    complete = lines[:-1]  # the piece after the last newline is empty or torn
+    out = []
+    for i, line in enumerate(complete):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            raise OutputError(f"{path}: line {i + 1} is not valid JSON (the manifest is damaged)") from None
+    return out
+
+
+def is_store(path: str | Path) -> bool:
+    return (Path(path) / META).is_file()
+
+
+def _require(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise OutputError(f"{p}: no such folder")
+    if not is_store(p):
+        raise OutputError(f"{p}: not an experiment store (no {META}; make one with 'orgsim sweep')")
+    return p
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """``_sweep.json`` as a dict."""
+    p = _require(path)
+    try:
+        return json.loads((p / META).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise OutputError(f"{p / META}: unreadable JSON: {err.msg}") from None
+
+
+def read_sessions(path: str | Path) -> list[dict[str, Any]]:
+    return _read_lines(_require(path) / SESSIONS)
+
+
+def manifest_records(path: str | Path) -> list[dict[str, Any]]:
+    """Every manifest record in order (a run retried in a later session appears again)."""
+    return _read_lines(_require(path) / MANIFEST)
+
+
+def latest_records(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The last record of every run (run id -> record)."""
+    return {r["run_id"]: r for r in manifest_records(path)}
+
+
+def read_manifest(path: str | Path) -> pd.DataFrame:
+    """The manifest as a DataFrame, the last record per run, sorted by run id."""
+    import pandas as pd
+
+    recs = latest_records(path)
+    cols = ["run_id", "point", "rep", "seed", "status", "error", "attempts", "duration", "config_hash", "part"]
+    if not recs:
+        return pd.DataFrame(columns=[*cols, "session"])
+    df = pd.DataFrame(list(recs.values()))
+    return df.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def read_design(path: str | Path) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_parquet(_require(path) / DESIGN)
+
+
+def load(path: str | Path, table: str = "runs", include_failed: bool = False) -> pd.DataFrame:
+    """One DataFrame of a store's ``runs`` (one row per run) or ``series`` (per run and quarter).
+
+    Only parts the manifest names are read, and of each run only the rows of the part its last
+    ``ok`` record names, so a crashed or resumed sweep reads exactly like an uninterrupted one.
+    ``include_failed`` (runs table) adds failed runs with NaN outcomes and their ``error``.
+    """
+    import pandas as pd
+
+    if table not in TABLES:
+        raise OutputError(f"table must be one of {', '.join(TABLES)}, got {table!r}")
+    p = _require(path)
+    recs = latest_records(p)
+    ok = {rid: r for rid, r in recs.items() if r["status"] == "ok"}
+    key = "series_part" if table == "series" else "part"
+    parts = sorted({r[key] for r in ok.values() if r.get(key)})
+    frames = []
+    for name in parts:
+        df = pd.read_parquet(p / table / name)
+        keep = [rid for rid in df["run_id"].unique() if ok.get(rid, {}).get(key) == name]
+        frames.append(df[df["run_id"].isin(keep)])
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    elif table == "runs":
+        meta = read_meta(p)
+        out = pd.DataFrame(columns=["run_id", "point", "rep", "seed", *meta["factor_names"], *meta["outcomes"]])
+    else:
+        out = pd.DataFrame(columns=["run_id", "point", "rep", "step", "firm"])
+    if table == "runs":
+        out["status"] = "ok"
+        out["error"] = ""
+        if include_failed:
+            failed = [r for r in recs.values() if r["status"] != "ok"]
+            if failed:
+                rows = [
+                    {
+                        "run_id": r["run_id"],
+                        "point": r["point"],
+                        "rep": r["rep"],
+                        "seed": r["seed"],
+                        **r["factors"],
+                        "status": r["status"],
+                        "error": r["error"],
+                    }
+                    for r in failed
+                ]
+                fail_df = pd.DataFrame(rows)
+                out = pd.concat([out, fail_df], ignore_index=True) if len(out) else fail_df
+        sort = ["run_id"]
+    else:
+        sort = ["run_id", "step", "firm"]
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+class Store:
+    """A store folder opened for writing by one sweep invocation."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    # -- creating and resuming ------------------------------------------------------------------
+
+    def open(self, meta: dict[str, Any], design: pd.DataFrame, session: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Create the store, or resume it if it holds the same sweep; returns the runs already recorded.
+
+        A folder holding a different sweep (another spec hash) or other files is refused.
+        """
+        p = self.path
+        if p.exists() and not p.is_dir():
+            raise OutputError(f"{p}: exists and is not a folder")
+        if is_store(p):
+            old = read_meta(p)
+            if old.get("spec_hash") != meta["spec_hash"]:
+                raise OutputError(
+                    f"{p}: holds another sweep ({old.get('name')!r}, spec hash {str(old.get('spec_hash'))[:12]}); "
+                    "choose another --out or remove it"
+                )
+            self._recover()
+        else:
+            if p.is_dir() and any(p.iterdir()):
+                raise OutputError(f"{p}: exists, is not empty and is not an experiment store")
+            try:
+                p.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise OutputError(f"{p}: cannot create: {err.strerror}") from None
+            for table in TABLES:
+                (p / table).mkdir(exist_ok=True)
+            atomic_write(p / DESIGN, lambda fh: design.to_parquet(fh, index=False))
+            _write_bytes(p / META, (json.dumps(meta, indent=2, sort_keys=True, allow_nan=False) + "\n").encode())
+        self.session = len(read_sessions(p))
+        _append_lines(p / SESSIONS, [{**session, "session": self.session}])
+        return latest_records(p)
+
+    def _recover(self) -> None:
+        """Cut a torn manifest tail, remove temporary files and parts no manifest record names."""
+        man = self.path / MANIFEST
+        if man.is_file():
+            data = man.read_bytes()
+            cut = data.rfind(b"\n") + 1
+            if cut != len(data):
+                with man.open("r+b") as fh:
+                    fh.truncate(cut)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        named: set[str] = set()
+        for r in manifest_records(self.path):
+            named.update(str(r[k]) for k in ("part", "series_part") if r.get(k))
+        for table in TABLES:
+            folder = self.path / table
+            folder.mkdir(exist_ok=True)
+            for f in folder.iterdir():
+                if f.name.endswith(TMP_SUFFIX) or (f.suffix == ".parquet" and f.name not in named):
+                    f.unlink()
+            _fsync_dir(folder)
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def write_part(self, table: str, df: pd.DataFrame, stem: str) -> str:
+        """Write one part crash-safely; returns its file name."""
+        name = f"part-{stem}-{secrets.token_hex(4)}.parquet"
+        atomic_write(self.path / table / name, lambda fh: df.to_parquet(fh, index=False, compression="zstd"))
+        return name
+
+    def record(self, records: list[dict[str, Any]]) -> None:
+        """Append manifest records (after their parts are in place)."""
+        _append_lines(self.path / MANIFEST, [{**r, "session": self.session} for r in records])

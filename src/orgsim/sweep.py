@@ -1,0 +1,468 @@
+"""Run an experiment spec on one process, a local process pool or a Dask cluster, into a store.
+
+Every executor is a ``concurrent.futures.Executor`` (a serial one in-process, a forkserver
+``ProcessPoolExecutor``, or Dask's ``Client.get_executor()``). Runs go out in chunks; at most a
+few chunks are in flight, and each finished chunk is written to the store at once (parts first,
+then its manifest lines), so memory stays flat and a crash loses at most the chunks in flight.
+Running the same sweep again resumes it: runs already recorded are skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from orgsim import experiment as ex
+from orgsim.config import ConfigError, ScenarioConfig
+from orgsim.io import OutputError, config_hash, git_commit, package_versions
+from orgsim.store import Store, latest_records, read_design, read_meta
+
+#: per-run columns of the runs table before the factors and outcomes
+RUN_KEYS = ("run_id", "point", "rep", "seed")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run to do."""
+
+    run_id: str
+    point: int
+    rep: int
+    seed: int
+    overrides: dict[str, Any]
+    factors: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs besides the tasks (pickled once per chunk)."""
+
+    base: ScenarioConfig
+    outcomes: tuple[str, ...]
+    series: tuple[str, ...]
+    series_firms: str
+    retries: int
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or "(no message)"
+    return f"{type(err).__name__}: {text}"[:500]
+
+
+def run_task(job: Job, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None, Any]:
+    """Run one task (with retries); returns (manifest record, runs row or None, series frame or None)."""
+    from orgsim.api import simulate
+    from orgsim.scenarios import load
+
+    attempts, start = 0, time.perf_counter()
+    while True:
+        attempts += 1
+        try:
+            cfg = load(job.base, task.overrides)
+            res = simulate(cfg, task.seed, run_id=task.run_id, executives=False)
+            break
+        except Exception as err:  # a run's failure is data: record it and go on
+            if attempts <= job.retries:
+                continue
+            record = _record(task, "failed", _one_line(err), attempts, time.perf_counter() - start, None)
+            record["traceback"] = "".join(traceback.format_exception_only(err)).strip()[-2000:]
+            return record, None, None
+    row = {"run_id": task.run_id, "point": task.point, "rep": task.rep, "seed": task.seed, **task.factors}
+    row.update({k: res.outcomes[k] for k in job.outcomes})
+    series = None
+    if job.series:
+        firms = res.firms[["step", "firm", *job.series]]
+        if job.series_firms == "mean":
+            firms = firms.groupby("step", as_index=False)[list(job.series)].mean()
+            firms.insert(1, "firm", -1)
+        series = firms.assign(run_id=task.run_id, point=task.point, rep=task.rep)[
+            ["run_id", "point", "rep", "step", "firm", *job.series]
+        ]
+        series["firm"] = series["firm"].astype("int32")
+    record = _record(task, "ok", "", attempts, time.perf_counter() - start, config_hash(cfg))
+    return record, row, series
+
+
+def _record(task: Task, status: str, error: str, attempts: int, duration: float, chash: str | None) -> dict[str, Any]:
+    return {
+        "run_id": task.run_id,
+        "point": task.point,
+        "rep": task.rep,
+        "seed": task.seed,
+        "spawn_key": [task.point, task.rep],
+        "status": status,
+        "error": error,
+        "attempts": attempts,
+        "duration": round(duration, 4),
+        "config_hash": chash,
+        "factors": task.factors,
+        "overrides": task.overrides,
+    }
+
+
+def run_chunk(job: Job, tasks: list[Task]) -> list[tuple[dict[str, Any], dict[str, Any] | None, Any]]:
+    """Run a chunk of tasks in one worker call."""
+    return [run_task(job, t) for t in tasks]
+
+
+# -- executors -----------------------------------------------------------------------------------
+
+
+class SerialExecutor(Executor):
+    """Runs every call at submit time, in this process."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as err:
+            fut.set_exception(err)
+        return fut
+
+
+@contextlib.contextmanager
+def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[tuple[Executor, str]]:
+    """An executor and its description: serial (1 worker), process pool (N), or Dask (``scheduler``)."""
+    if scheduler is not None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a core dependency
+            raise ConfigError("--scheduler needs dask[distributed] (pip install 'dask[distributed]')") from None
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        if scheduler == "local":
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+            desc = f"dask LocalCluster ({workers} workers)"
+        else:
+            cluster = None
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as err:
+                raise ConfigError(f"--scheduler {scheduler}: cannot connect: {_one_line(err)}") from None
+            n = len(client.scheduler_info().get("workers", {}))
+            desc = f"dask scheduler {scheduler} ({n} workers)"
+        try:
+            yield client.get_executor(pure=False), desc
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    elif workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+            yield pool, f"{workers} processes"
+    else:
+        yield SerialExecutor(), "serial"
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    spec: ex.Spec
+    base: ScenarioConfig
+    design: ex.DesignTable
+    meta: dict[str, Any]
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.design) * self.spec.replications
+
+    def tasks(self) -> Iterator[Task]:
+        for point, (stored, over) in enumerate(zip(self.design.stored, self.design.overrides, strict=True)):
+            for rep in range(self.spec.replications):
+                seed = ex.run_seed(self.spec.master_seed, point, rep)
+                yield Task(ex.run_id(point, rep), point, rep, seed, over, stored)
+
+
+def plan(spec_path: str | Path) -> Plan:
+    """Load a spec and expand its design; the meta record identifies the sweep (spec hash)."""
+    import orgsim
+
+    spec = ex.load_spec(spec_path)
+    base = ex.base_config(spec, str(spec_path))
+    design = ex.expand(spec)
+    spec_json = spec.model_dump(mode="json")
+    base_json = base.model_dump(mode="json")
+    spec_hash = config_hash({"spec": spec_json, "base": base_json})
+    factors = []
+    for f in spec.factors:
+        entry: dict[str, Any] = {"name": f.param, "parameter": f.name, "role": f.role}
+        if f.values is not None:
+            entry["values"] = [ex._storable(v) for v in f.values]
+        if f.range is not None:
+            entry["range"] = list(f.range)
+        if f.labels is not None:
+            entry["labels"] = list(f.labels)
+        factors.append(entry)
+    d = spec.design
+    meta = {
+        "name": spec.name,
+        "description": spec.description,
+        "spec": spec_json,
+        "spec_hash": spec_hash,
+        "base_config": base_json,
+        "base_config_hash": config_hash(base_json),
+        "design": {
+            "kind": d.kind,
+            "samples": d.samples,
+            "second_order": d.second_order,
+            "levels": d.levels,
+            "seed": spec.master_seed % 2**32 if d.seed is None else d.seed,
+            "problem": design.problem,
+        },
+        "factors": factors,
+        "factor_names": spec.factor_names,
+        "levers": [f.param for f in spec.factors if f.role == "lever"],
+        "uncertainties": [f.param for f in spec.factors if f.role == "uncertainty"],
+        "outcomes": spec.outcomes,
+        "series": list(spec.outputs.series),
+        "series_firms": spec.outputs.series_firms,
+        "replications": spec.replications,
+        "master_seed": spec.master_seed,
+        "n_points": len(design),
+        "n_runs": len(design) * spec.replications,
+        "orgsim_version": orgsim.__version__,
+        "git_commit": git_commit(),
+        "versions": package_versions(),
+        "created": _now(),
+    }
+    return Plan(spec, base, design, meta)
+
+
+def design_frame(p: Plan) -> Any:
+    import pandas as pd
+
+    df = pd.DataFrame(p.design.stored, columns=p.design.columns)
+    df.insert(0, "point", range(len(df)))
+    return df
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def auto_chunk(todo: int, workers: int) -> int:
+    """Runs per chunk: about eight chunks per worker, at most 50 runs, at least 1."""
+    return max(1, min(50, math.ceil(todo / (max(workers, 1) * 8))))
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    """What a sweep invocation did."""
+
+    total: int
+    skipped: int = 0
+    ok: int = 0
+    failed: int = 0
+    wall: float = 0.0
+    executor: str = ""
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.ok + self.failed
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.wall if self.wall > 0 else 0.0
+
+
+def sweep(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+    retries: int = 0,
+    retry_failed: bool = False,
+    resume: bool = False,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Run (or resume) a sweep into the store ``out``.
+
+    Runs recorded ``ok`` are never rerun; runs recorded ``failed`` are rerun only with
+    ``retry_failed``. ``resume=True`` requires ``out`` to hold this sweep already. ``limit`` stops
+    after that many new runs (a partial sweep, resumable like an interrupted one).
+    """
+    from orgsim.store import is_store
+
+    p = plan(spec_path)
+    if resume and not is_store(out):
+        raise OutputError(f"{out}: nothing to resume (not an experiment store)")
+    store = Store(out)
+    session = {
+        "started": _now(),
+        "orgsim_version": p.meta["orgsim_version"],
+        "git_commit": p.meta["git_commit"],
+        "versions": p.meta["versions"],
+        "executor": "dask" if scheduler else ("processes" if workers > 1 else "serial"),
+        "workers": workers,
+        "argv": sys.argv[1:],
+    }
+    done = store.open(p.meta, design_frame(p), session)
+    todo = [t for t in p.tasks() if t.run_id not in done or (retry_failed and done[t.run_id]["status"] != "ok")]
+    if limit is not None:
+        todo = todo[:limit]
+    report = Report(total=p.n_runs, skipped=p.n_runs - len(todo))
+    job = Job(p.base, tuple(p.spec.outcomes), tuple(p.spec.outputs.series), p.spec.outputs.series_firms, retries)
+    start = time.perf_counter()
+    with executor(workers, scheduler) as (pool, desc):
+        report.executor = desc
+        size = chunk or auto_chunk(len(todo), workers)
+        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        window = max(2, 2 * workers)
+        pending: dict[Future, list[Task]] = {}
+        it = iter(chunks)
+        if progress:
+            progress(0, len(todo))
+
+        def fill() -> None:
+            while len(pending) < window:
+                nxt = next(it, None)
+                if nxt is None:
+                    return
+                pending[pool.submit(run_chunk, job, nxt)] = nxt
+
+        fill()
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                tasks = pending.pop(fut)
+                try:
+                    results = fut.result()
+                except Exception as err:  # the worker itself died: record the chunk's runs as failed
+                    results = [
+                        (_record(t, "failed", f"worker lost: {_one_line(err)}", 1, 0.0, None), None, None)
+                        for t in tasks
+                    ]
+                _store_chunk(store, results, bool(job.series))
+                for rec, _, _ in results:
+                    if rec["status"] == "ok":
+                        report.ok += 1
+                    else:
+                        report.failed += 1
+                        report.failures.append((rec["run_id"], rec["error"]))
+                if progress:
+                    progress(report.done, len(todo))
+            fill()
+    report.wall = time.perf_counter() - start
+    return report
+
+
+def _store_chunk(store: Store, results: list[tuple[dict[str, Any], Any, Any]], keep_series: bool) -> None:
+    import pandas as pd
+
+    records = [dict(rec) for rec, _, _ in results]
+    rows = [row for _, row, _ in results if row is not None]
+    if rows:
+        stem = rows[0]["run_id"]
+        part = store.write_part("runs", pd.DataFrame(rows), stem)
+        series_part = None
+        if keep_series:
+            frames = [s for _, _, s in results if s is not None]
+            series_part = store.write_part("series", pd.concat(frames, ignore_index=True), stem)
+        for rec in records:
+            if rec["status"] == "ok":
+                rec["part"] = part
+                if series_part:
+                    rec["series_part"] = series_part
+    store.record(records)
+
+
+# -- replay --------------------------------------------------------------------------------------
+
+
+def replay(path: str | Path, run_id: str) -> tuple[Any, bool, str]:
+    """Rerun one run of a store from its manifest record; check it reproduces the stored outputs.
+
+    Returns ``(Results, reproduced, message)``.
+    """
+    import numpy as np
+
+    from orgsim.api import simulate
+    from orgsim.config import validate
+    from orgsim.scenarios import load
+    from orgsim.store import load as load_table
+
+    meta = read_meta(path)
+    rec = latest_records(path).get(run_id)
+    if rec is None:
+        known = sorted(latest_records(path))
+        hint = f" (runs: {known[0]} .. {known[-1]})" if known else " (the store has no runs yet)"
+        raise OutputError(f"{path}: no run {run_id!r}{hint}")
+    base = validate(meta["base_config"], f"{path}/_sweep.json")
+    cfg = load(base, rec["overrides"])
+    res = simulate(cfg, int(rec["seed"]), run_id=run_id, executives=False)
+    if rec["status"] != "ok":
+        return res, False, f"{run_id} was recorded as failed ({rec['error']}); it ran now without error"
+    problems = []
+    if rec.get("config_hash") and config_hash(cfg) != rec["config_hash"]:
+        problems.append("configuration hash differs")
+    runs = load_table(path)
+    row = runs[runs["run_id"] == run_id].iloc[0]
+    diff = [
+        k
+        for k in meta["outcomes"]
+        if not np.array_equal(np.float64(row[k]), np.float64(res.outcomes[k]), equal_nan=True)
+    ]
+    if diff:
+        problems.append(f"outcomes differ: {', '.join(diff)}")
+    n_series = 0
+    if meta["series"]:
+        stored = load_table(path, "series")
+        stored = stored[stored["run_id"] == run_id].reset_index(drop=True)
+        cols = meta["series"]
+        firms = res.firms[["step", "firm", *cols]]
+        if meta["series_firms"] == "mean":
+            firms = firms.groupby("step", as_index=False)[cols].mean()
+        n_series = len(cols)
+        if len(firms) != len(stored) or not all(
+            np.array_equal(stored[c].to_numpy(dtype=float), firms[c].to_numpy(dtype=float)) for c in cols
+        ):
+            problems.append("time series differ")
+    if problems:
+        versions = ""
+        now_commit = git_commit()
+        if meta.get("git_commit") and now_commit and meta["git_commit"] != now_commit:
+            versions = f" (stored with commit {meta['git_commit'][:10]}, now {now_commit[:10]})"
+        return res, False, f"{run_id} does not reproduce: {'; '.join(problems)}{versions}"
+    tail = f" and {n_series} series" if n_series else ""
+    return res, True, f"{run_id} reproduces: {len(meta['outcomes'])} outcomes{tail} identical (seed {rec['seed']})"
+
+
+def describe(path: str | Path) -> str:
+    """One paragraph on a store: name, design, runs ok / failed / missing."""
+    meta = read_meta(path)
+    recs = latest_records(path)
+    ok = sum(r["status"] == "ok" for r in recs.values())
+    failed = len(recs) - ok
+    missing = meta["n_runs"] - len(recs)
+    design = read_design(path)
+    return (
+        f"{meta['name']}: {meta['design']['kind']} design, {len(design)} points x {meta['replications']} "
+        f"replications = {meta['n_runs']} runs; {ok} ok, {failed} failed, {missing} missing"
+    )
