@@ -849,13 +849,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"  ... and {len(rep.failures) - 10} more (see {args.out}/_manifest.jsonl)")
         print(describe(args.out))
         print(f"store: {args.out}")
-    return 1 if rep.failed else 0
+    return 1 if rep.failed or rep.failed_in_store else 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from orgsim.sweep import replay
 
-    res, ok, message = replay(args.store, args.run_id)
+    res, ok, message = replay(args.store, args.run_id, executives=args.out is not None)
     print(message)
     if args.out is not None:
         from orgsim.io import write_run

@@ -278,6 +278,7 @@ class Report:
     failed: int = 0
     wall: float = 0.0
     executor: str = ""
+    failed_in_store: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -370,6 +371,7 @@ def sweep(
                     progress(report.done, len(todo))
             fill()
     report.wall = time.perf_counter() - start
+    report.failed_in_store = sum(r["status"] != "ok" for r in latest_records(out).values())
     return report
 
 
@@ -396,10 +398,10 @@ def _store_chunk(store: Store, results: list[tuple[dict[str, Any], Any, Any]], k
 # -- replay --------------------------------------------------------------------------------------
 
 
-def replay(path: str | Path, run_id: str) -> tuple[Any, bool, str]:
+def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any, bool, str]:
     """Rerun one run of a store from its manifest record; check it reproduces the stored outputs.
 
-    Returns ``(Results, reproduced, message)``.
+    Returns ``(Results, reproduced, message)``; ``executives`` also builds the executives table.
     """
     import numpy as np
 
@@ -416,7 +418,7 @@ def replay(path: str | Path, run_id: str) -> tuple[Any, bool, str]:
         raise OutputError(f"{path}: no run {run_id!r}{hint}")
     base = validate(meta["base_config"], f"{path}/_sweep.json")
     cfg = load(base, rec["overrides"])
-    res = simulate(cfg, int(rec["seed"]), run_id=run_id, executives=False)
+    res = simulate(cfg, int(rec["seed"]), run_id=run_id, executives=executives)
     if rec["status"] != "ok":
         return res, False, f"{run_id} was recorded as failed ({rec['error']}); it ran now without error"
     problems = []
