@@ -18,6 +18,7 @@ import orgsim
 from orgsim import experiment as ex
 from orgsim import store as st
 from orgsim import sweep as sw
+from orgsim.api import simulate as real_simulate
 from orgsim.cli import main
 from orgsim.config import ConfigError
 from orgsim.io import OutputError
@@ -188,7 +189,9 @@ range = [2, 6]
     ],
 )
 def test_design_sample_counts(spec_file, kind: str, n: int, extra: str, points: int) -> None:
-    text = RANGED.format(kind=kind, n=n, extra=extra).replace("[settings]\ncustomers = 300\nsteps = 4\nfirms = 3", "[settings]\ncustomers = 300\nsteps = 4")
+    text = RANGED.format(kind=kind, n=n, extra=extra).replace(
+        "[settings]\ncustomers = 300\nsteps = 4\nfirms = 3", "[settings]\ncustomers = 300\nsteps = 4"
+    )
     spec = ex.load_spec(spec_file(text))
     table = ex.expand(spec)
     assert len(table) == points == ex.expected_points(spec)
@@ -197,7 +200,11 @@ def test_design_sample_counts(spec_file, kind: str, n: int, extra: str, points: 
     assert (x >= lo - 1e-12).all() and (x <= hi + 1e-12).all()
     # integer parameters are rounded in what the scenario gets, the stored design keeps SALib's value
     assert all(isinstance(o["firms"], int) for o in table.overrides)
-    assert table.problem == {"num_vars": 3, "names": ["joint_credit", "shadow_it_cap", "firms"], "bounds": [[0.25, 1.0], [0.0, 0.4], [2.0, 6.0]]}
+    assert table.problem == {
+        "num_vars": 3,
+        "names": ["joint_credit", "shadow_it_cap", "firms"],
+        "bounds": [[0.25, 1.0], [0.0, 0.4], [2.0, 6.0]],
+    }
     # the design is a function of the spec alone
     again = ex.expand(ex.load_spec(spec_file(text, "again.toml")))
     assert again.stored == table.stored
@@ -234,7 +241,9 @@ def test_store_layout_and_load(serial_store: Path) -> None:
     assert {"_sweep.json", "_design.parquet", "_manifest.jsonl", "_sessions.jsonl", "runs", "series"} <= names
     runs = orgsim.load(serial_store)
     assert list(runs["run_id"]) == [ex.run_id(p, r) for p in range(4) for r in range(2)]
-    assert {"point", "rep", "seed", "shadow_it_cap", "pressure", "influence_cmo", "profit", "status"} <= set(runs.columns)
+    assert {"point", "rep", "seed", "shadow_it_cap", "pressure", "influence_cmo", "profit", "status"} <= set(
+        runs.columns
+    )
     assert (runs["status"] == "ok").all() and runs["influence_cmo"].between(0, 1).all()
     series = orgsim.load(serial_store, "series")
     assert len(series) == 8 * 7 and (series["firm"] == -1).all()
@@ -248,7 +257,17 @@ def test_store_layout_and_load(serial_store: Path) -> None:
     assert meta["levers"] == ["shadow_it_cap"] and meta["uncertainties"] == ["pressure"]
     man = st.read_manifest(serial_store)
     assert (man["status"] == "ok").all() and man["config_hash"].str.len().eq(64).all()
-    assert set(man.columns) >= {"run_id", "point", "rep", "seed", "status", "error", "duration", "config_hash", "factors"}
+    assert set(man.columns) >= {
+        "run_id",
+        "point",
+        "rep",
+        "seed",
+        "status",
+        "error",
+        "duration",
+        "config_hash",
+        "factors",
+    }
 
 
 def test_rerun_of_a_complete_sweep_does_nothing(serial_store: Path) -> None:
@@ -321,7 +340,9 @@ def test_recovery_removes_orphans_and_a_torn_manifest_line(serial_store: Path, t
 @pytest.mark.slow
 def test_resume_after_kill_9(tmp_path: Path, serial_store: Path) -> None:
     """Kill a real sweep process mid-way with SIGKILL; the same command completes it, nothing lost or doubled."""
-    text = edited("replications = 2", "replications = 6").replace("customers = 400\nsteps = 6", "customers = 3000\nsteps = 10")
+    text = edited("replications = 2", "replications = 6").replace(
+        "customers = 400\nsteps = 6", "customers = 3000\nsteps = 10"
+    )
     spec = tmp_path / "spec.toml"
     spec.write_text(text, encoding="utf-8")
     out = tmp_path / "store"
@@ -351,9 +372,6 @@ def test_resume_after_kill_9(tmp_path: Path, serial_store: Path) -> None:
 
 
 # -- failures and retries ------------------------------------------------------------------------
-
-
-from orgsim.api import simulate as real_simulate
 
 
 def _failing_simulate(bad_seeds: set[int], fail_times: dict[int, int] | None = None):
