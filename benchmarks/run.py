@@ -51,6 +51,8 @@ class Sizes:
     batch_runs: int = 16
     batch_chunk: int = 4
     batch_overrides: dict[str, Any] = field(default_factory=dict)
+    sweep_runs: tuple[int, int] = (8, 56)
+    sweep_settings: str = ""
 
 
 QUICK = Sizes(
@@ -66,6 +68,8 @@ QUICK = Sizes(
     batch_runs=4,
     batch_chunk=2,
     batch_overrides={"customers": 500, "steps": 4},
+    sweep_runs=(2, 6),
+    sweep_settings="customers = 500\nsteps = 4",
 )
 
 
@@ -386,6 +390,65 @@ def bench_batch(s: Sizes) -> dict[str, Any]:
     return res
 
 
+# -- g. orgsim sweep: the experiment runner with its store ------------------------------------
+SWEEP_SPEC = """
+name = "bench"
+scenario = "baseline"
+master_seed = 1
+replications = {reps}
+[settings]
+{settings}
+[[factors]]
+name = "shadow_it_cap"
+role = "lever"
+values = [0.1]
+"""
+
+
+def bench_sweep(s: Sizes) -> dict[str, Any]:
+    """`orgsim.sweep.sweep` end to end (spec, executor, store writes) on the baseline, per executor.
+
+    Each executor runs a small and a large sweep in fresh stores; the whole-invocation rate
+    includes the executor's start-up, the marginal rate (large - small runs over the time
+    difference) is what a long sweep sees.
+    """
+    import tempfile
+
+    from orgsim.store import load as load_store
+    from orgsim.sweep import sweep
+
+    small, large = s.sweep_runs
+    res: dict[str, Any] = {"small": small, "large": large, "executors": {}}
+    executors = {
+        "serial": {"workers": 1},
+        "2 processes": {"workers": 2},
+        "Dask LocalCluster (2 workers)": {"workers": 2, "scheduler": "local"},
+    }
+    tables = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, kw in executors.items():
+            walls = {}
+            for n in (small, large):
+                spec = Path(tmp) / f"spec{n}.toml"
+                spec.write_text(SWEEP_SPEC.format(reps=n, settings=s.sweep_settings))
+                out = Path(tmp) / f"{name.split()[0]}-{n}"
+                rep = sweep(spec, out, **kw)
+                assert rep.ok == n, (name, rep)
+                walls[n] = rep.wall
+                if n == large:
+                    tables[name] = load_store(out)
+            res["executors"][name] = {
+                "wall_large": walls[large],
+                "rate_whole": large / walls[large],
+                "rate_marginal": (large - small) / (walls[large] - walls[small])
+                if walls[large] > walls[small]
+                else float("nan"),
+            }
+    ref = tables["serial"]
+    res["same_results"] = {k: bool(v.equals(ref)) for k, v in tables.items()}
+    return res
+
+
 # -- f. cold and warm start of the compiled code ----------------------------------------------
 def bench_jit(s: Sizes) -> dict[str, Any]:
     import tempfile
@@ -426,7 +489,7 @@ def fmt_rate(r: float) -> str:
     return f"{r / 1e6:.2f} M" if r >= 1e5 else f"{r / 1e3:.1f} k"
 
 
-def report(info, a, b, c, d, e, f, quick: bool, profile_notes: str) -> str:
+def report(info, a, b, c, d, e, f, g, quick: bool, profile_notes: str) -> str:
     L: list[str] = []
     L.append("# Performance")
     L.append("")
@@ -480,6 +543,12 @@ def report(info, a, b, c, d, e, f, quick: bool, profile_notes: str) -> str:
     )
     L.append(f"| batch: 2 processes ≥ 1.8× serial | {pool_speed:.2f}× | {verdict(pool_speed >= 1.8)} |")
     L.append(f"| batch: per-run overhead ≤ 5 % | {100 * overhead:.1f} % | {verdict(overhead <= 0.05)} |")
+    gx = g["executors"]
+    sweep_speed = gx["2 processes"]["rate_marginal"] / gx["serial"]["rate_marginal"]
+    L.append(
+        f"| `orgsim sweep`: 2 processes ≥ 1.8× serial (runs/s, store included) | {sweep_speed:.2f}× "
+        f"({gx['2 processes']['rate_marginal']:.2f} vs {gx['serial']['rate_marginal']:.2f} runs/s) | {verdict(sweep_speed >= 1.8)} |"
+    )
     L.append("")
 
     L.append("## a. The customer-market step (`Customers.choose`)")
@@ -591,6 +660,26 @@ def report(info, a, b, c, d, e, f, quick: bool, profile_notes: str) -> str:
         v = f[k]
         L.append(f"| {k} | {v['import']:.3f} | {v['first_run']:.3f} | {v['second_run']:.3f} | {v['fused_first']:.3f} |")
     L.append("")
+    L.append("## g. `orgsim sweep` throughput (baseline runs, store writes included)")
+    L.append("")
+    L.append(
+        f"`orgsim.sweep.sweep` on a spec of baseline runs (one design point, replications as runs), each "
+        f"executor in fresh stores: a sweep of {g['small']} and one of {g['large']} runs. The whole rate is "
+        f"{g['large']} runs over the large sweep's wall time, executor start-up included; the marginal rate, "
+        f"({g['large']} − {g['small']}) runs over the difference of the two wall times, is what a long sweep sees."
+    )
+    L.append("")
+    L.append("| executor | wall s (large) | runs/s whole | runs/s marginal | × serial (marginal) |")
+    L.append("|---|---:|---:|---:|---:|")
+    for name, v in gx.items():
+        L.append(
+            f"| {name} | {v['wall_large']:.2f} | {v['rate_whole']:.2f} | {v['rate_marginal']:.2f} | "
+            f"{v['rate_marginal'] / gx['serial']['rate_marginal']:.2f}× |"
+        )
+    L.append("")
+    L.append(f"Stored runs tables identical to the serial sweep's: {g['same_results']}.")
+    L.append("")
+
     if profile_notes:
         L.append(profile_notes.rstrip())
         L.append("")
@@ -613,6 +702,7 @@ def main(argv: list[str] | None = None) -> int:
         ("d. scaling", bench_scaling),
         ("e. batch", bench_batch),
         ("f. jit cold/warm", bench_jit),
+        ("g. sweep", bench_sweep),
     ]
     results = {}
     for name, fn in steps:
