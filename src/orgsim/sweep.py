@@ -166,8 +166,11 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[tuple[E
             if cluster is not None:
                 cluster.close()
     elif workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver"))
+        try:
             yield pool, f"{workers} processes"
+        finally:  # on an interrupt: drop the queued chunks, wait only for the running ones
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         yield SerialExecutor(), "serial"
 
