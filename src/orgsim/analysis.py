@@ -463,11 +463,15 @@ def indices(
                         r["factor2"] = names[j]
                         rows.append(r)
         elif kind == "fast":
+            import warnings
+
             from SALib.analyze import fast
 
-            res = fast.analyze(
-                problem, y, M=4, num_resamples=resamples, conf_level=level, print_to_console=False, seed=sub_seed
-            )
+            with warnings.catch_warnings():  # the report says SALib deems FAST's intervals indicative only
+                warnings.filterwarnings("ignore", message="FAST confidence intervals", category=UserWarning)
+                res = fast.analyze(
+                    problem, y, M=4, num_resamples=resamples, conf_level=level, print_to_console=False, seed=sub_seed
+                )
             rows += _rows(outcome, kind, "S1", names, res["S1"], res["S1_conf"])
             rows += _rows(outcome, kind, "ST", names, res["ST"], res["ST_conf"])
         elif kind == "morris":
