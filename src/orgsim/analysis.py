@@ -603,7 +603,7 @@ def _is_numeric(values: Sequence[Any]) -> bool:
     return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-def _panel_factorial(ax: Axes, summ: pd.DataFrame, meta: Mapping[str, Any], factor: str) -> None:
+def _panel_factorial(ax: Axes, summ: pd.DataFrame, meta: Mapping[str, Any], factor: str) -> list[float]:
     """Points (mean with 95 % CI over replications) per level, and the level mean with its 95 % band."""
     import numpy as np
 
@@ -612,7 +612,7 @@ def _panel_factorial(ax: Axes, summ: pd.DataFrame, meta: Mapping[str, Any], fact
     numeric = _is_numeric(levels)
     pos = {lv: (float(lv) if numeric else float(i)) for i, lv in enumerate(levels)}
     x = summ[factor].map(pos).to_numpy(dtype=float)
-    width = (max(pos.values()) - min(pos.values()) or 1.0) * 0.02
+    width = (max(pos.values()) - min(pos.values()) or 1.0) * 0.04
     offsets = summ.groupby(factor).cumcount().to_numpy() - summ.groupby(factor)["point"].transform("size") / 2.0
     xs = x + offsets.to_numpy() * width / 2.0
     err = np.vstack([summ["mean"] - summ["ci_low"], summ["ci_high"] - summ["mean"]])
@@ -644,9 +644,10 @@ def _panel_factorial(ax: Axes, summ: pd.DataFrame, meta: Mapping[str, Any], fact
     if not numeric:
         ax.set_xticks(list(pos.values()), [str(v) for v in levels])
     ax.set_xlabel(factor)
+    return [*lo, *hi]
 
 
-def _panel_sampled(ax: Axes, summ: pd.DataFrame, factor: str, rng: np.random.Generator) -> None:
+def _panel_sampled(ax: Axes, summ: pd.DataFrame, factor: str, rng: np.random.Generator) -> list[float]:
     """Point means (95 % CI over replications) against a sampled factor, with a binned mean and band."""
     import numpy as np
 
@@ -663,7 +664,7 @@ def _panel_sampled(ax: Axes, summ: pd.DataFrame, factor: str, rng: np.random.Gen
         fmt="o",
         ms=2.5,
         color=POINT_COLOUR,
-        alpha=0.45,
+        alpha=0.45 if len(x) <= 60 else 0.25,
         elinewidth=0.6,
         capsize=0,
         label="design point (mean, 95 % CI)",
@@ -690,6 +691,33 @@ def _panel_sampled(ax: Axes, summ: pd.DataFrame, factor: str, rng: np.random.Gen
         ax.fill_between(bx, lo, hi, color=MEAN_COLOUR, alpha=0.2, linewidth=0)
         ax.plot(bx, bm, "-", color=MEAN_COLOUR, linewidth=2, label="binned mean of the points (95 % band)")
     ax.set_xlabel(factor)
+    return [*lo, *hi]
+
+
+def _shared_ylim(axes: Sequence[Axes], summ: pd.DataFrame, bands: Sequence[float]) -> bool:
+    """One y range for all panels: the point means and bands, intervals up to the means' spread beyond.
+
+    With few replications (a t quantile of 12.7 for two) the per-point intervals would otherwise
+    flatten everything else; returns whether some interval is cut.
+    """
+    import numpy as np
+
+    core = np.concatenate([summ["mean"].to_numpy(dtype=float), np.asarray(bands, dtype=float)])
+    core = core[np.isfinite(core)]
+    if len(core) == 0:
+        return False
+    lo, hi = float(core.min()), float(core.max())
+    span = (hi - lo) or abs(hi) or 1.0
+    ci = np.concatenate([summ["ci_low"].to_numpy(dtype=float), summ["ci_high"].to_numpy(dtype=float)])
+    ci = ci[np.isfinite(ci)]
+    clipped = False
+    if len(ci):
+        clipped = bool(ci.min() < lo - span or ci.max() > hi + span)
+        lo, hi = max(min(lo, float(ci.min())), lo - span), min(max(hi, float(ci.max())), hi + span)
+    pad = 0.05 * ((hi - lo) or 1.0)
+    for ax in axes:
+        ax.set_ylim(lo - pad, hi + pad)
+    return clipped
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -709,11 +737,12 @@ def plot_response(result: AnalysisResult, outcome: str, path: Path, *, seed: int
     fig = _figure((3.6 * cols + 0.6, 3.0 * rows + 0.8))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     rng = np.random.default_rng(seed)
+    bands: list[float] = []
     for i, (ax, factor) in enumerate(zip(axes, factors, strict=False)):
         if result.kind == "factorial":
-            _panel_factorial(ax, summ, result.meta, factor)
+            bands += _panel_factorial(ax, summ, result.meta, factor)
         else:
-            _panel_sampled(ax, summ, factor, rng)
+            bands += _panel_sampled(ax, summ, factor, rng)
         role = _role(result.meta, factor)
         ax.set_title(f"{factor} ({role})" if role else factor, fontsize="medium")
         ax.grid(True, alpha=0.3, linewidth=0.5)
@@ -723,10 +752,11 @@ def plot_response(result: AnalysisResult, outcome: str, path: Path, *, seed: int
             ax.legend(fontsize="x-small", loc="best")
     for ax in axes[len(factors) :]:
         ax.set_visible(False)
+    clipped = _shared_ylim(axes[: len(factors)], summ, bands)
     reps = result.meta.get("replications", "?")
     fig.suptitle(
         f"{result.meta.get('name', 'sweep')} · {outcome} · {DESIGN_NAMES.get(result.kind, result.kind)} design · "
-        f"{len(result.design)} points × {reps} replications",
+        f"{len(result.design)} points × {reps} replications" + (" · long intervals clipped" if clipped else ""),
         fontsize="medium",
     )
     return _save(fig, path, dpi)
@@ -1058,7 +1088,7 @@ def add_analyze_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "analyze",
         help="summarise a sweep: per-point statistics, seed variance, sensitivity indices, plots",
-        description="Analyse a store written by 'orgsim sweep': mean, SD and 95 %% CI per design point over\n"
+        description="Analyse a store written by 'orgsim sweep': mean, SD and 95 % CI per design point over\n"
         "replications, the share of variance due to the seed, Sobol/Morris/FAST indices (replications\n"
         "averaged per point; SRC for LHS), PNG plots and REPORT.md in DIR/analysis (or --out). Failed\n"
         "runs are excluded and named. See docs/EXPERIMENTS.md.",
