@@ -1,0 +1,498 @@
+"""Plotly figure builders: pure functions from model output to plotly figure dicts.
+
+They return plain ``{"data": [...], "layout": {...}}`` dicts (JSON-ready lists, no plotly object
+validation, so a step's charts build in a few milliseconds); :mod:`orgsim.dashboard.widgets`
+turns them into live figures that update in place. A figure keeps the same traces from step to
+step (only their values change), which is what lets the page update without a full redraw.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROLE_COLOURS = {"cmo": "#d62728", "cio": "#1f77b4", "cfo": "#2ca02c", "ceo": "#555555"}
+ROLE_NAMES = {"cmo": "CMO", "cio": "CIO", "cfo": "CFO"}
+BUDGET_LINES = (
+    ("budget_marketing", "marketing", "#ff9896"),
+    ("budget_it_core", "core IT", "#1f77b4"),
+    ("budget_it_marketing", "governed marketing IT", "#9467bd"),
+    ("shadow_it", "shadow IT", "#d62728"),
+    ("budget_finance", "finance", "#2ca02c"),
+    ("conflict_loss", "lost to conflict", "#bbbbbb"),
+)
+CAPABILITIES = (
+    ("data_integration", "integration", "#17becf"),
+    ("analytics", "analytics", "#9467bd"),
+    ("experience", "experience", "#ff7f0e"),
+    ("quality", "quality", "#1f77b4"),
+    ("roi_measurement", "ROI measurement", "#2ca02c"),
+)
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+CHART_HEIGHT = 300
+
+
+def _list(a: Any) -> list[float]:
+    """JSON-ready list; NaN becomes None (a gap)."""
+    arr = np.asarray(a, dtype=float)
+    return [None if not np.isfinite(v) else round(float(v), 6) for v in arr]
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _layout(title: str, horizon: int | None = None, y_title: str = "", **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "title": {"text": title, "font": {"size": 14}, "x": 0.02},
+        "height": CHART_HEIGHT,
+        "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2, "font": {"size": 10}},
+        "yaxis": {"title": {"text": y_title}},
+        "template": "plotly_white",
+        "uirevision": title,  # keep the user's zoom across updates
+    }
+    if horizon is not None:
+        layout["xaxis"] = {"range": [0, horizon], "title": {"text": "quarter"}}
+    layout.update(extra)
+    return layout
+
+
+def _band(x: list[int], lo: Any, hi: Any, colour: str, name: str, group: str) -> list[dict[str, Any]]:
+    """A filled band between ``lo`` and ``hi`` (two traces: lower edge, then upper filled to it)."""
+    return [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": _list(lo),
+            "mode": "lines",
+            "line": {"width": 0, "color": colour},
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "legendgroup": group,
+            "name": f"{name} low",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": _list(hi),
+            "mode": "lines",
+            "line": {"width": 0, "color": colour},
+            "fill": "tonexty",
+            "fillcolor": _rgba(colour, 0.18),
+            "name": name,
+            "legendgroup": group,
+            "hoverinfo": "skip",
+        },
+    ]
+
+
+# -- Run page ----------------------------------------------------------------------------------
+
+
+def _steps(frame: Any) -> list[int]:
+    return list(range(frame.step + 1))
+
+
+def influence_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """Influence shares of CMO, CIO and CFO: the selected firm (solid), the mean over firms (dashed)
+    and the band from the lowest to the highest firm."""
+    x = _steps(frame)
+    data: list[dict[str, Any]] = []
+    for role in ("cmo", "cio", "cfo"):
+        values = frame.data[f"influence_{role}"]
+        colour = ROLE_COLOURS[role]
+        data += _band(x, values.min(axis=1), values.max(axis=1), colour, f"{ROLE_NAMES[role]} range of firms", role)
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": _list(values.mean(axis=1)),
+                "mode": "lines",
+                "line": {"color": colour, "dash": "dash", "width": 1.5},
+                "name": f"{ROLE_NAMES[role]} mean",
+                "legendgroup": role,
+            }
+        )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": _list(values[:, firm]),
+                "mode": "lines",
+                "line": {"color": colour, "width": 2.5},
+                "name": f"{ROLE_NAMES[role]} firm {firm}",
+                "legendgroup": role,
+            }
+        )
+    return {"data": data, "layout": _layout("Influence shares", frame.horizon, "share of the CEO's trust")}
+
+
+def budget_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """The selected firm's quarterly budget split, stacked."""
+    x = _steps(frame)
+    data = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": _list(frame.data[col][:, firm]),
+            "mode": "lines",
+            "stackgroup": "budget",
+            "line": {"color": colour, "width": 0.5},
+            "name": label,
+        }
+        for col, label, colour in BUDGET_LINES
+    ]
+    return {"data": data, "layout": _layout(f"Budget split, firm {firm}", frame.horizon, "money per quarter")}
+
+
+#: positions of the CEO and the three executives in the network chart
+NODE_XY = {"ceo": (0.0, 1.0), "cmo": (-1.0, 0.0), "cio": (1.0, 0.0), "cfo": (0.0, -1.0)}
+EDGES = (("cmo", "cio", "coop_cmo_cio"), ("cmo", "cfo", "coop_cmo_cfo"), ("cio", "cfo", "coop_cio_cfo"))
+
+
+def network_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """The selected firm's executives this quarter: node size by influence, a solid edge where a
+    pair works together (faint where not; label: next quarter's probability), the CMO–CEO briefing."""
+    q = frame.step
+    data: list[dict[str, Any]] = []
+    for a, b, col in EDGES:
+        on = bool(frame.data[col][q, firm] > 0.5)
+        p = frame.data[f"p_{col}"][q, firm]
+        (x0, y0), (x1, y1) = NODE_XY[a], NODE_XY[b]
+        data.append(
+            {
+                "type": "scatter",
+                "x": [x0, (x0 + x1) / 2, x1],
+                "y": [y0, (y0 + y1) / 2, y1],
+                "mode": "lines+text",
+                "text": ["", f"p={p:.2f}", ""],
+                "textposition": "middle center",
+                "textfont": {"size": 10, "color": "#444"},
+                "line": {"color": "#333" if on else "#ccc", "width": 6 if on else 1.5, "dash": "solid"},
+                "name": f"{a.upper()}–{b.upper()} {'cooperate' if on else 'apart'}",
+                "hoverinfo": "name",
+                "showlegend": False,
+            }
+        )
+    briefed = bool(frame.data["cmo_briefs_ceo"][q, firm] > 0.5)
+    (x0, y0), (x1, y1) = NODE_XY["cmo"], NODE_XY["ceo"]
+    data.append(
+        {
+            "type": "scatter",
+            "x": [x0, (x0 + x1) / 2, x1],
+            "y": [y0, (y0 + y1) / 2, y1],
+            "mode": "lines+text",
+            "text": ["", "briefs" if briefed else "", ""],
+            "textfont": {"size": 10, "color": ROLE_COLOURS["cmo"]},
+            "line": {"color": ROLE_COLOURS["cmo"] if briefed else "#ddd", "width": 3, "dash": "dot"},
+            "name": "CMO briefs the CEO" if briefed else "no briefing",
+            "hoverinfo": "name",
+            "showlegend": False,
+        }
+    )
+    roles = ("ceo", "cmo", "cio", "cfo")
+    shares = {r: float(frame.data[f"influence_{r}"][q, firm]) for r in ("cmo", "cio", "cfo")}
+    data.append(
+        {
+            "type": "scatter",
+            "x": [NODE_XY[r][0] for r in roles],
+            "y": [NODE_XY[r][1] for r in roles],
+            "mode": "markers+text",
+            "text": ["CEO", *(f"{ROLE_NAMES[r]}<br>{shares[r]:.2f}" for r in roles[1:])],
+            "textposition": "middle center",
+            "textfont": {"color": "white", "size": 11},
+            "marker": {
+                "size": [34, *(30 + 90 * shares[r] for r in roles[1:])],
+                "color": [ROLE_COLOURS[r] for r in roles],
+                "line": {"width": 1, "color": "white"},
+            },
+            "hoverinfo": "text",
+            "showlegend": False,
+            "name": "executives",
+        }
+    )
+    axis = {"visible": False, "range": [-1.6, 1.6]}
+    layout = _layout(f"Cooperation network, firm {firm}, quarter {q}")
+    layout.update({"xaxis": axis, "yaxis": {**axis, "scaleanchor": "x"}, "showlegend": False})
+    return {"data": data, "layout": layout}
+
+
+def capabilities_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """The selected firm's capability stocks (0..1) and its incidents per quarter (bars, right axis)."""
+    x = _steps(frame)
+    data: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": x,
+            "y": _list(frame.data["incidents"][:, firm]),
+            "name": "incidents",
+            "marker": {"color": "rgba(120,120,120,0.35)"},
+            "yaxis": "y2",
+        }
+    ]
+    data += [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": _list(frame.data[col][:, firm]),
+            "mode": "lines",
+            "line": {"color": colour, "width": 2},
+            "name": label,
+        }
+        for col, label, colour in CAPABILITIES
+    ]
+    layout = _layout(f"Capabilities, firm {firm}", frame.horizon, "level (0..1)")
+    layout["yaxis"]["range"] = [0, 1]
+    layout["yaxis2"] = {"overlaying": "y", "side": "right", "title": {"text": "incidents"}, "rangemode": "tozero"}
+    return {"data": data, "layout": layout}
+
+
+def market_share_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """Every firm's market share; the selected firm thicker."""
+    x = _steps(frame)
+    shares = frame.data["market_share"]
+    data = [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": _list(shares[:, i]),
+            "mode": "lines",
+            "line": {"color": PALETTE[i % len(PALETTE)], "width": 3.5 if i == firm else 1.2},
+            "opacity": 1.0 if i == firm else 0.6,
+            "name": f"firm {i}",
+        }
+        for i in range(frame.n_firms)
+    ]
+    return {"data": data, "layout": _layout("Market shares", frame.horizon, "share of customers")}
+
+
+def revenue_profit_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """The selected firm's revenue and profit against the market's mean firm."""
+    x = _steps(frame)
+    rev, prof = frame.data["revenue"], frame.data["profit"]
+    data = [
+        {"type": "scatter", "x": x, "y": _list(rev[:, firm]), "mode": "lines", "name": f"revenue, firm {firm}",
+         "line": {"color": "#1f77b4", "width": 2.5}},
+        {"type": "scatter", "x": x, "y": _list(rev.mean(axis=1)), "mode": "lines", "name": "revenue, mean firm",
+         "line": {"color": "#1f77b4", "width": 1.2, "dash": "dash"}},
+        {"type": "scatter", "x": x, "y": _list(prof[:, firm]), "mode": "lines", "name": f"profit, firm {firm}",
+         "line": {"color": "#ff7f0e", "width": 2.5}},
+        {"type": "scatter", "x": x, "y": _list(prof.mean(axis=1)), "mode": "lines", "name": "profit, mean firm",
+         "line": {"color": "#ff7f0e", "width": 1.2, "dash": "dash"}},
+    ]  # fmt: skip
+    return {"data": data, "layout": _layout("Revenue and profit", frame.horizon, "money per quarter")}
+
+
+def environment_figure(frame: Any) -> dict[str, Any]:
+    """P(t) and H(t) over the whole run, the current quarter marked."""
+    x = list(range(frame.horizon + 1))
+    q = frame.step
+    data = [
+        {"type": "scatter", "x": x, "y": _list(frame.pressure_path), "mode": "lines", "name": "pressure P(t)",
+         "line": {"color": "#d62728", "width": 2}},
+        {"type": "scatter", "x": x, "y": _list(frame.threat_path), "mode": "lines", "name": "threat H(t)",
+         "line": {"color": "#1f77b4", "width": 2}},
+        {"type": "scatter", "x": [q, q], "y": [float(frame.pressure_path[q]), float(frame.threat_path[q])],
+         "mode": "markers", "marker": {"size": 10, "color": ["#d62728", "#1f77b4"]}, "name": f"quarter {q}",
+         "showlegend": False},
+    ]  # fmt: skip
+    layout = _layout("Pressure and threat", frame.horizon, "level (0..1)")
+    layout["yaxis"]["range"] = [0, 1.05]
+    layout["shapes"] = [
+        {"type": "line", "x0": q, "x1": q, "y0": 0, "y1": 1, "yref": "paper", "line": {"color": "#555", "dash": "dot"}}
+    ]
+    layout["annotations"] = [
+        {
+            "x": q,
+            "y": 1,
+            "yref": "paper",
+            "text": f"Q{q}",
+            "showarrow": False,
+            "yanchor": "bottom",
+            "font": {"size": 10},
+        }
+    ]
+    return {"data": data, "layout": layout}
+
+
+RUN_CHARTS = {
+    "influence": influence_figure,
+    "budget": budget_figure,
+    "network": network_figure,
+    "capabilities": capabilities_figure,
+    "market": market_share_figure,
+    "revenue": revenue_profit_figure,
+}
+
+
+def firm_rows(frame: Any) -> pd.DataFrame:
+    """One row per firm at the current quarter (the table under the charts)."""
+    q = frame.step
+    d = frame.data
+    tech = d["budget_it_core"][q] + d["budget_it_marketing"][q] + d["shadow_it"][q]
+    return pd.DataFrame(
+        {
+            "firm": np.arange(frame.n_firms),
+            "market share": np.round(d["market_share"][q], 3),
+            "revenue": np.round(d["revenue"][q], 1),
+            "profit": np.round(d["profit"][q], 1),
+            "CMO": np.round(d["influence_cmo"][q], 3),
+            "CIO": np.round(d["influence_cio"][q], 3),
+            "CFO": np.round(d["influence_cfo"][q], 3),
+            "CMO–CIO": d["coop_cmo_cio"][q].astype(int),
+            "CMO–CFO": d["coop_cmo_cfo"][q].astype(int),
+            "CIO–CFO": d["coop_cio_cfo"][q].astype(int),
+            "briefs CEO": d["cmo_briefs_ceo"][q].astype(int),
+            "shadow IT share": np.round(np.divide(d["shadow_it"][q], tech, out=np.zeros_like(tech), where=tech > 0), 3),
+            "integration": np.round(d["data_integration"][q], 3),
+            "incidents": d["incidents"][q].astype(int),
+        }
+    )
+
+
+# -- Compare page ------------------------------------------------------------------------------
+
+
+def ensemble_figure(
+    title: str, bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], y_title: str = ""
+) -> dict[str, Any]:
+    """Mean (line) and band (filled) over replications per variant; ``bands[label] = (mean, lo, hi)``
+    with one value per quarter."""
+    data: list[dict[str, Any]] = []
+    horizon = 0
+    for i, (label, (mean, lo, hi)) in enumerate(bands.items()):
+        colour = PALETTE[i % len(PALETTE)]
+        x = list(range(len(mean)))
+        horizon = max(horizon, len(mean) - 1)
+        data += _band(x, lo, hi, colour, f"{label} 95 % band", label)
+        data.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": _list(mean),
+                "mode": "lines",
+                "line": {"color": colour, "width": 2.5},
+                "name": label,
+                "legendgroup": label,
+            }
+        )
+    return {"data": data, "layout": _layout(title, horizon, y_title)}
+
+
+# -- Explore page ------------------------------------------------------------------------------
+
+
+def explore_figure(runs: pd.DataFrame, outcome: str, x: str, colour: str | None = None) -> dict[str, Any]:
+    """One marker per run (outcome against factor ``x``), the design points' means as lines; a
+    second factor ``colour`` splits the runs into series (few levels) or colours them (many).
+    Each marker carries its ``run_id`` as customdata (clicking opens the run)."""
+    df = runs.dropna(subset=[outcome]).copy()
+    categorical_x = not pd.api.types.is_numeric_dtype(df[x])
+    if categorical_x:
+        df[x] = df[x].astype(str)
+    data: list[dict[str, Any]] = []
+
+    def xs(s: pd.Series) -> list[Any]:
+        return s.astype(str).tolist() if categorical_x else _list(s)
+
+    levels = sorted(df[colour].dropna().unique().tolist(), key=str) if colour else [None]
+    continuous = colour is not None and pd.api.types.is_numeric_dtype(df[colour]) and len(levels) > 8
+    if continuous:
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs(df[x]),
+                "y": _list(df[outcome]),
+                "mode": "markers",
+                "marker": {"color": _list(df[colour]), "colorscale": "Viridis", "showscale": True, "size": 8,
+                           "colorbar": {"title": {"text": colour}}},
+                "customdata": df["run_id"].tolist(),
+                "hovertemplate": f"%{{customdata}}<br>{x}=%{{x}}<br>{outcome}=%{{y:.4g}}<extra></extra>",
+                "name": "runs",
+            }
+        )  # fmt: skip
+        levels = []
+    for i, level in enumerate(levels):
+        sub = df if level is None else df[df[colour] == level]
+        c = PALETTE[i % len(PALETTE)]
+        name = "runs" if level is None else f"{colour} = {level}"
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs(sub[x]),
+                "y": _list(sub[outcome]),
+                "mode": "markers",
+                "marker": {"color": c, "size": 8, "opacity": 0.55},
+                "customdata": sub["run_id"].tolist(),
+                "hovertemplate": f"%{{customdata}}<br>{x}=%{{x}}<br>{outcome}=%{{y:.4g}}<extra></extra>",
+                "name": name,
+                "legendgroup": name,
+            }
+        )
+        means = sub.groupby(x, sort=True)[outcome].mean()
+        if len(means) > 1 and len(means) <= 30:
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [str(v) for v in means.index] if categorical_x else _list(means.index),
+                    "y": _list(means.to_numpy()),
+                    "mode": "lines",
+                    "line": {"color": c, "width": 2},
+                    "name": f"mean, {name}",
+                    "legendgroup": name,
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                }
+            )
+    layout = _layout(f"{outcome} by {x}" + (f" and {colour}" if colour else ""), None, outcome)
+    layout["xaxis"] = {"title": {"text": x}, **({"type": "category"} if categorical_x else {})}
+    layout["clickmode"] = "event"
+    layout["height"] = 420
+    return {"data": data, "layout": layout}
+
+
+def replay_figures(firms: pd.DataFrame, stored: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Time series of one run (means over firms): influence shares, cooperation and the technology
+    budget; the stored series of the store (if any) as markers on top, to see they coincide."""
+    mean = firms.groupby("step").mean(numeric_only=True)
+    x = mean.index.astype(int).tolist()
+    horizon = int(x[-1]) if x else 0
+
+    def lines(cols: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+        out = []
+        for col, label, colour in cols:
+            out.append({"type": "scatter", "x": x, "y": _list(mean[col]), "mode": "lines", "name": label,
+                        "line": {"color": colour, "width": 2}})  # fmt: skip
+            if stored is not None and col in stored.columns:
+                s = stored.groupby("step")[col].mean()
+                out.append({"type": "scatter", "x": s.index.astype(int).tolist(), "y": _list(s), "mode": "markers",
+                            "marker": {"color": colour, "size": 5, "symbol": "circle-open"},
+                            "name": f"{label} (stored)", "showlegend": False})  # fmt: skip
+        return out
+
+    infl = [(f"influence_{r}", ROLE_NAMES[r], ROLE_COLOURS[r]) for r in ("cmo", "cio", "cfo")]
+    coop = [("coop_cmo_cio", "CMO–CIO", "#9467bd"), ("coop_cmo_cfo", "CMO–CFO", "#ff7f0e"),
+            ("coop_cio_cfo", "CIO–CFO", "#17becf"), ("cmo_briefs_ceo", "CMO briefs CEO", "#d62728")]  # fmt: skip
+    tech = [("budget_it_core", "core IT", "#1f77b4"), ("budget_it_marketing", "governed marketing IT", "#9467bd"),
+            ("shadow_it", "shadow IT", "#d62728")]  # fmt: skip
+    return [
+        {"data": lines(infl), "layout": _layout("Influence shares (mean firm)", horizon, "share")},
+        {"data": lines(coop), "layout": _layout("Cooperation (share of firms)", horizon, "share")},
+        {"data": lines(tech), "layout": _layout("Technology budget (mean firm)", horizon, "money per quarter")},
+    ]

@@ -1,0 +1,6 @@
+import solara
+
+
+@solara.component
+def ComparePage():
+    solara.Text("compare")

@@ -1,0 +1,199 @@
+"""Page 1, Run: pick a scenario, set parameters, play the model and watch it quarter by quarter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+
+from orgsim.config import ConfigError
+from orgsim.dashboard import charts
+from orgsim.dashboard.state import (
+    GROUP_TITLES,
+    PARAM_GROUPS,
+    Frame,
+    RunState,
+    current_value,
+    format_path,
+    param_spec,
+    use_session,
+)
+from orgsim.dashboard.widgets import ErrorLine, LiveFigure
+
+
+def scenario_names() -> list[str]:
+    from orgsim.scenarios import available
+
+    return list(available())
+
+
+@solara.component
+def ParamInput(st: RunState, name: str, base: Any):
+    """One parameter: a slider, a number field, a choice or a keyframe path (as text)."""
+    spec = param_spec(name)
+    value = st.overrides.value.get(name, current_value(base, name))
+    label = f"{name} {spec.range_text()}".strip()
+    if spec.kind == "path":
+        text = st.texts.value.get(name, format_path(value))
+        solara.InputText(
+            f"{name} (quarter:value, …) {spec.range_text()}",
+            value=text,
+            on_value=lambda t: st.set_path_text(name, t),
+            continuous_update=False,
+            dense=True,
+        )
+    elif spec.kind == "choice":
+        solara.Select(
+            label, values=list(spec.choices), value=value, on_value=lambda v: st.set_param(name, v), dense=True
+        )
+    elif spec.kind == "int":
+        solara.InputInt(label, value=int(value), on_value=lambda v: st.set_param(name, v), dense=True)
+    elif spec.slider:
+        lo, hi = spec.slider_bounds()
+        solara.SliderFloat(
+            label,
+            value=float(value),
+            min=lo,
+            max=hi,
+            step=0.01 if hi - lo <= 1.0 else 0.02,
+            on_value=lambda v: st.set_param(name, round(float(v), 4)),
+        )
+    else:
+        solara.InputFloat(label, value=float(value), on_value=lambda v: st.set_param(name, v), dense=True)
+    solara.Text(spec.description, style={"font-size": "11px", "color": "#666", "margin-top": "-6px"})
+
+
+@solara.component
+def ParamGroups(st: RunState):
+    scenario = st.scenario.value
+    base = solara.use_memo(lambda: _safe_base(st), [scenario])
+    if base is None:
+        return
+    for group, names in PARAM_GROUPS.items():
+        with solara.Details(GROUP_TITLES[group], expand=group == "levers"):
+            with solara.Column(gap="4px"):
+                for name in names:
+                    ParamInput(st, name, base)
+
+
+def _safe_base(st: RunState) -> Any:
+    try:
+        return st.base_config()
+    except ConfigError as err:
+        st.error.set(str(err))
+        return None
+
+
+@solara.component
+def Controls(st: RunState):
+    names = solara.use_memo(scenario_names, [])
+    playing = st.playing.value
+    frame = st.frame.value
+    building = bool(st.status.value)
+    finished = frame is not None and not frame.running
+
+    solara.Select("Scenario", values=names, value=st.scenario.value, on_value=st.select_scenario)
+    desc = solara.use_memo(lambda: _description(st), [st.scenario.value])
+    if desc:
+        solara.Text(desc, style={"font-size": "12px", "color": "#555"})
+    solara.InputInt(
+        "Seed (empty: the scenario's)",
+        value=st.seed.value,
+        on_value=st.set_seed,
+        optional=True,
+        dense=True,
+    )
+    with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+        solara.Button("Reset", icon_name="mdi-restore", on_click=st.reset, color="primary", outlined=True)
+        if playing:
+            solara.Button("Pause", icon_name="mdi-pause", on_click=st.pause, color="primary")
+        else:
+            solara.Button(
+                "Play", icon_name="mdi-play", on_click=st.play, color="primary", disabled=building or finished
+            )
+        solara.Button(
+            "Step",
+            icon_name="mdi-step-forward",
+            on_click=lambda: st.step(1),
+            color="primary",
+            disabled=playing or building or finished,
+        )
+    solara.SliderFloat("Speed (quarters per second)", value=st.speed, min=0.5, max=20.0, step=0.5)
+    if building:
+        solara.Info(st.status.value, dense=True)
+    if st.pending and not st.error.value:
+        solara.Warning("Parameters changed: Reset applies them.", dense=True)
+    ErrorLine(st.error.value)
+
+
+def _description(st: RunState) -> str:
+    try:
+        return " ".join(st.base_config().description.split())
+    except ConfigError:
+        return ""
+
+
+@solara.component
+def StatusLine(st: RunState):
+    frame = st.frame.value
+    if frame is None:
+        solara.Text("no model yet")
+        return
+    ms = st.step_ms.value
+    timing = f" · last step {ms:.0f} ms" if ms is not None else ""
+    state = "finished" if not frame.running else ("playing" if st.playing.value else "paused")
+    solara.Markdown(
+        f"**{frame.scenario}**, seed {frame.seed} · **quarter {frame.step} of {frame.horizon}** · "
+        f"{frame.n_firms} firms · {state}{timing}",
+        style={"font-size": "14px"},
+    )
+
+
+@solara.component
+def RunCharts(st: RunState):
+    frame = st.frame.value
+    if frame is None:
+        solara.ProgressLinear(True)
+        solara.Text(st.status.value or "building the model …")
+    else:
+        RunView(st, frame)
+
+
+@solara.component
+def RunView(st: RunState, frame: Frame):
+    firm = min(st.firm.value, frame.n_firms - 1)
+    specs = solara.use_memo(lambda: {k: f(frame, firm) for k, f in charts.RUN_CHARTS.items()}, [frame, firm])
+    env = solara.use_memo(lambda: charts.environment_figure(frame), [frame])
+    with solara.Row(style={"align-items": "center"}):
+        solara.Select(
+            "Firm",
+            values=[str(i) for i in range(frame.n_firms)],
+            value=str(firm),
+            on_value=lambda v: st.firm.set(int(v)),
+            style={"max-width": "120px"},
+        )
+        StatusLine(st)
+    with solara.GridFixed(columns=2, align_items="start"):
+        for key in ("influence", "budget", "network", "capabilities", "market", "revenue"):
+            LiveFigure(specs[key])
+        LiveFigure(env)
+    solara.Markdown(f"**Firms at quarter {frame.step}**")
+    solara.DataFrame(charts.firm_rows(frame), items_per_page=min(frame.n_firms, 20))
+
+
+@solara.component
+def RunPage():
+    session = use_session()
+    st = session.run
+
+    def first_model() -> None:
+        if st.model is None and not st.worker.busy:
+            st.reset()
+
+    solara.use_effect(first_model, [])
+    with solara.Columns([1, 3], gutters_dense=True):
+        with solara.Column(style={"min-width": "300px", "max-height": "92vh", "overflow-y": "auto"}):
+            Controls(st)
+            ParamGroups(st)
+        with solara.Column():
+            RunCharts(st)

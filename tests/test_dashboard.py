@@ -1,0 +1,306 @@
+"""Dashboard tests without a browser: figure builders, state actions and pages under solara.render."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipyvuetify as v
+import numpy as np
+import pytest
+
+solara = pytest.importorskip("solara")
+go = pytest.importorskip("plotly.graph_objects")
+
+from orgsim.config import ConfigError  # noqa: E402
+from orgsim.dashboard import charts  # noqa: E402
+from orgsim.dashboard.state import (  # noqa: E402
+    Frame,
+    RunState,
+    Session,
+    format_path,
+    param_spec,
+    parse_path,
+    session_context,
+)
+from orgsim.dashboard.widgets import apply_spec  # noqa: E402
+from orgsim.model import Market  # noqa: E402
+
+SMALL = {"customers": 500, "steps": 8}
+
+
+def wait_for(pred: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def buttons(rc: Any, label: str) -> list[Any]:
+    return [w for w in rc.find(v.Btn).widgets if label in w.children]
+
+
+def click(rc: Any, label: str) -> None:
+    found = buttons(rc, label)
+    assert len(found) == 1, f"expected one {label!r} button, found {len(found)}"
+    found[0].click()
+
+
+def alerts(rc: Any) -> list[str]:
+    """Texts of the error alerts on the page."""
+    out = []
+    for w in rc.find(v.Alert).widgets:
+        if w.type == "error":
+            out.append(" ".join(str(c) for c in w.children if isinstance(c, str)))
+    return out
+
+
+def figures(rc: Any) -> list[Any]:
+    return rc.find(go.FigureWidget).widgets
+
+
+def small_session(scenario: str = "baseline") -> Session:
+    return Session(run=RunState(scenario, keep=SMALL))
+
+
+@solara.component
+def Host(session: Session, page: Callable[[], Any]):
+    solara.provide_context(session_context, session)
+    page()
+
+
+def render_page(page: Callable[[], Any], session: Session) -> Any:
+    _, rc = solara.render(Host(session, page), handle_error=False)
+    return rc
+
+
+@pytest.fixture
+def frame() -> Frame:
+    m = Market("digital_shift", rng=3, customers=500, steps=12, firms=5)
+    for _ in range(6):
+        m.step()
+    return Frame.of(m)
+
+
+# -- figure builders (pure) ---------------------------------------------------------------------
+
+
+def test_frame_matches_the_firm_table(frame: Frame) -> None:
+    assert frame.step == 6 and frame.horizon == 12 and frame.n_firms == 5
+    assert frame.data["influence_cmo"].shape == (7, 5)
+    shares = frame.data["influence_cmo"] + frame.data["influence_cio"] + frame.data["influence_cfo"]
+    np.testing.assert_allclose(shares, 1.0)
+    assert len(frame.pressure_path) == 13 and frame.pressure_path[-1] > frame.pressure_path[0]
+
+
+def test_influence_figure_shows_firm_mean_and_band(frame: Frame) -> None:
+    fig = charts.influence_figure(frame, 2)
+    assert len(fig["data"]) == 12  # per role: band low, band high, mean, firm
+    by_name = {t["name"]: t for t in fig["data"]}
+    np.testing.assert_allclose(by_name["CMO firm 2"]["y"], frame.data["influence_cmo"][:, 2], atol=1e-6)
+    np.testing.assert_allclose(by_name["CIO mean"]["y"], frame.data["influence_cio"].mean(axis=1), atol=1e-6)
+    assert by_name["CFO range of firms"]["fill"] == "tonexty"
+    assert fig["layout"]["xaxis"]["range"] == [0, 12]
+    go.Figure(fig)  # plotly accepts it
+
+
+def test_budget_network_capabilities_market_revenue_environment(frame: Frame) -> None:
+    f = 1
+    budget = charts.budget_figure(frame, f)
+    total = sum(np.array(t["y"]) for t in budget["data"])
+    np.testing.assert_allclose(total, frame.data["budget"][:, f], rtol=1e-5)
+    assert [t["name"] for t in budget["data"]] == [label for _, label, _ in charts.BUDGET_LINES]
+
+    net = charts.network_figure(frame, f)
+    q = frame.step
+    for trace, (_, _, col) in zip(net["data"][:3], charts.EDGES, strict=True):
+        on = frame.data[col][q, f] > 0.5
+        assert (trace["line"]["width"] > 3) == on
+    briefing = net["data"][3]
+    assert ("briefs" in briefing["name"]) == bool(frame.data["cmo_briefs_ceo"][q, f] > 0.5)
+
+    caps = charts.capabilities_figure(frame, f)
+    assert {t["name"] for t in caps["data"]} == {"incidents", *(label for _, label, _ in charts.CAPABILITIES)}
+    market = charts.market_share_figure(frame, f)
+    assert len(market["data"]) == frame.n_firms
+    np.testing.assert_allclose(sum(np.array(t["y"]) for t in market["data"]), 1.0, atol=1e-5)
+    rev = charts.revenue_profit_figure(frame, f)
+    np.testing.assert_allclose(rev["data"][0]["y"], frame.data["revenue"][:, f], rtol=1e-6)
+    env = charts.environment_figure(frame)
+    assert env["layout"]["shapes"][0]["x0"] == frame.step
+    assert len(env["data"][0]["y"]) == frame.horizon + 1
+    for fig in (budget, net, caps, market, rev, env):
+        go.Figure(fig)
+
+
+def test_firm_rows(frame: Frame) -> None:
+    rows = charts.firm_rows(frame)
+    assert list(rows["firm"]) == list(range(5))
+    np.testing.assert_allclose(rows["market share"].sum(), 1.0, atol=0.01)
+
+
+def test_apply_spec_updates_in_place_and_replaces_on_new_structure(frame: Frame) -> None:
+    widget = go.FigureWidget()
+    first = charts.influence_figure(frame, 0)
+    assert apply_spec(widget, None, first) == "replace"
+    assert len(widget.data) == 12
+    trace_ids = [t.uid for t in widget.data]
+    second = charts.influence_figure(frame, 1)
+    assert apply_spec(widget, first, second) == "update"
+    assert [t.uid for t in widget.data] == trace_ids  # the same traces, new values
+    np.testing.assert_allclose(widget.data[3].y, frame.data["influence_cmo"][:, 1], atol=1e-6)
+    assert apply_spec(widget, second, second) == "none"
+    market = charts.market_share_figure(frame, 0)
+    assert apply_spec(widget, second, market) == "replace"
+    assert len(widget.data) == frame.n_firms
+
+
+# -- parameters --------------------------------------------------------------------------------
+
+
+def test_param_specs_carry_ranges_and_kinds() -> None:
+    cap = param_spec("shadow_it_cap")
+    assert (cap.kind, cap.lo, cap.hi, cap.group, cap.slider) == ("float", 0.0, 1.0, "levers", True)
+    assert param_spec("budget_rule").choices == ("contest", "bargain")
+    assert param_spec("influence_cmo").lo_open and param_spec("influence_cmo").range_text() == "(0, 1)"
+    assert param_spec("pressure").kind == "path" and param_spec("pressure").hi == 1.0
+    assert param_spec("customers").kind == "int" and param_spec("steps").lo == 1
+    assert not param_spec("propensity_concentration").slider
+    with pytest.raises(ConfigError):
+        param_spec("nonsense")
+
+
+def test_paths_round_trip_and_bad_text_is_one_line() -> None:
+    assert parse_path("pressure", format_path([(0, 0.3), (40, 0.9)])) == [[0, 0.3], [40, 0.9]]
+    assert parse_path("threat", "0.5") == [[0, 0.5]]
+    for bad in ("", "abc", "0:0.3, x:1", "1.5:0.2"):
+        with pytest.raises(ConfigError) as err:
+            parse_path("pressure", bad)
+        assert "\n" not in str(err.value) and str(err.value).startswith("pressure:")
+
+
+# -- Run page ----------------------------------------------------------------------------------
+
+
+def run_page(session: Session) -> Any:
+    from orgsim.dashboard.run_page import RunPage
+
+    rc = render_page(RunPage, session)
+    wait_for(lambda: session.run.frame.value is not None, what="the first model")
+    wait_for(lambda: len(figures(rc)) == 7, what="seven charts")
+    return rc
+
+
+def test_run_page_steps_and_charts_change() -> None:
+    session = small_session()
+    st = session.run
+    rc = run_page(session)
+    assert st.frame.value.step == 0 and st.frame.value.scenario == "baseline"
+    assert st.model.config.market.customers == 500
+    influence = next(w for w in figures(rc) if w.layout.title.text == "Influence shares")
+    assert len(influence.data[3].y) == 1
+    for _ in range(3):
+        click(rc, "Step")
+        st.worker.wait_idle()
+    assert st.frame.value.step == 3
+    wait_for(lambda: len(influence.data[3].y) == 4, what="the influence chart to grow")
+    np.testing.assert_allclose(influence.data[3].y, st.frame.value.data["influence_cmo"][:, 0], atol=1e-6)
+    env = next(w for w in figures(rc) if w.layout.title.text == "Pressure and threat")
+    assert env.layout.shapes[0].x0 == 3
+    assert alerts(rc) == []
+
+
+def test_reset_rebuilds_the_same_run_and_a_seed_changes_it() -> None:
+    session = small_session()
+    st = session.run
+    rc = run_page(session)
+    for _ in range(2):
+        click(rc, "Step")
+    st.worker.wait_idle()
+    stepped = st.frame.value.data["market_share"].copy()
+    click(rc, "Reset")
+    st.worker.wait_idle()
+    assert st.frame.value.step == 0
+    st.step(2)
+    st.worker.wait_idle()
+    np.testing.assert_array_equal(st.frame.value.data["market_share"], stepped)
+    assert st.set_seed(99)
+    st.reset()
+    st.step(2)
+    st.worker.wait_idle()
+    assert st.frame.value.seed == 99
+    assert not np.array_equal(st.frame.value.data["market_share"], stepped)
+
+
+def test_play_runs_to_the_end_and_stops() -> None:
+    session = small_session()
+    st = session.run
+    rc = run_page(session)
+    st.speed.set(20.0)
+    click(rc, "Play")
+    wait_for(lambda: st.frame.value.step == 8 and not st.playing.value, what="the run to finish")
+    assert not st.frame.value.running
+    assert buttons(rc, "Step")[0].disabled and buttons(rc, "Play")[0].disabled
+
+
+def test_scenario_switch_loads_its_parameters() -> None:
+    session = small_session()
+    st = session.run
+    rc = run_page(session)
+    st.set_param("shadow_it_cap", 0.5)
+    select = next(w for w in rc.find(v.Select).widgets if w.label == "Scenario")
+    select.v_model = "digital_shift"
+    st.worker.wait_idle()
+    wait_for(lambda: st.frame.value.scenario == "digital_shift", what="the scenario switch")
+    assert st.overrides.value == SMALL  # the old scenario's edits are gone, the small market kept
+    frame = st.frame.value
+    assert frame.pressure_path[-1] > frame.pressure_path[0]  # digital_shift's rising P(t)
+    texts = [w.v_model for w in rc.find(v.TextField).widgets if str(w.label).startswith("pressure")]
+    assert texts and texts[0].startswith("0:0.3")
+
+
+def test_bad_values_show_one_line_messages_and_never_build() -> None:
+    session = small_session()
+    st = session.run
+    rc = run_page(session)
+    click(rc, "Step")
+    st.worker.wait_idle()
+    # influence shares that do not sum to 1: the model validator's message, in the page
+    assert not st.set_param("influence_cmo", 0.9)
+    msgs = wait_for(lambda: alerts(rc), what="an error alert")
+    assert "must sum to 1" in msgs[0] and "\n" not in msgs[0] and "Traceback" not in msgs[0]
+    click(rc, "Reset")
+    st.worker.wait_idle()
+    assert st.frame.value.step == 1  # the old model stays
+    assert st.set_param("influence_cmo", 0.2245)
+    wait_for(lambda: not alerts(rc), what="the message to clear")
+    # out of range in a number field
+    assert not st.set_param("propensity_concentration", 0.0)
+    assert "propensity_concentration" in alerts(rc)[0]
+    st.set_param("propensity_concentration", 12.0)
+    # a path typed wrongly in the page's own text field
+    field = next(w for w in rc.find(v.TextField).widgets if str(w.label).startswith("threat"))
+    field.v_model = "soon:0.5"
+    field.fire_event("keyup.enter", {})
+    wait_for(lambda: alerts(rc), what="the path message")
+    assert alerts(rc)[0].startswith("threat: expected quarter:value pairs")
+    field.v_model = "0:0.2, 4:0.9"
+    field.fire_event("keyup.enter", {})
+    wait_for(lambda: not alerts(rc), what="the path message to clear")
+    click(rc, "Reset")
+    st.worker.wait_idle()
+    assert st.frame.value.threat_path[4] == pytest.approx(0.9)
+
+
+def test_two_sessions_do_not_share_a_model() -> None:
+    a, b = small_session(), small_session()
+    rc_a = run_page(a)
+    run_page(b)
+    click(rc_a, "Step")
+    a.run.worker.wait_idle()
+    assert a.run.frame.value.step == 1 and b.run.frame.value.step == 0
+    assert a.run.model is not b.run.model
