@@ -159,6 +159,27 @@ def test_apply_spec_updates_in_place_and_replaces_on_new_structure(frame: Frame)
     assert len(widget.data) == frame.n_firms
 
 
+def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
+    m = Market("security_crisis", rng=5, customers=500, steps=10, firms=4)
+    frames = []
+    for _ in range(3):
+        m.step()
+        frames.append(Frame.of(m))
+    a, b = (charts.run_figure(f, 1) for f in frames[1:])
+    names = {t.get("name") for t in a["data"]}
+    assert {"CMO firm 1", "marketing", "incidents", "firm 3", "profit, firm 1", "pressure P(t)"} <= names
+    axes = {k for k in a["layout"] if k.startswith(("xaxis", "yaxis"))}
+    assert len([k for k in axes if k.startswith("xaxis")]) == 7
+    assert all(t["xaxis"].replace("x", "xaxis") in axes or t["xaxis"] == "x" for t in a["data"])
+    widget = go.FigureWidget()
+    apply_spec(widget, None, a)
+    assert apply_spec(widget, a, b) == "update"  # bars and lines in one update
+    for t, spec in zip(widget.data, b["data"], strict=True):
+        if "y" in spec:
+            np.testing.assert_allclose(np.array(t.y, dtype=float), np.array(spec["y"], dtype=float), atol=1e-6)
+    go.Figure(b)
+
+
 # -- parameters --------------------------------------------------------------------------------
 
 
@@ -191,8 +212,12 @@ def run_page(session: Session) -> Any:
 
     rc = render_page(RunPage, session)
     wait_for(lambda: session.run.frame.value is not None, what="the first model")
-    wait_for(lambda: len(figures(rc)) == 7, what="seven charts")
+    wait_for(lambda: len(figures(rc)) == 1 and len(figures(rc)[0].data) > 30, what="the run figure")
     return rc
+
+
+def trace(widget: Any, name: str) -> Any:
+    return next(t for t in widget.data if t.name == name)
 
 
 def test_run_page_steps_and_charts_change() -> None:
@@ -201,16 +226,25 @@ def test_run_page_steps_and_charts_change() -> None:
     rc = run_page(session)
     assert st.frame.value.step == 0 and st.frame.value.scenario == "baseline"
     assert st.model.config.market.customers == 500
-    influence = next(w for w in figures(rc) if w.layout.title.text == "Influence shares")
-    assert len(influence.data[3].y) == 1
+    fig = figures(rc)[0]
+    uids = [t.uid for t in fig.data]
+    assert len(trace(fig, "CMO firm 0").y) == 1
     for _ in range(3):
         click(rc, "Step")
         st.worker.wait_idle()
     assert st.frame.value.step == 3
-    wait_for(lambda: len(influence.data[3].y) == 4, what="the influence chart to grow")
-    np.testing.assert_allclose(influence.data[3].y, st.frame.value.data["influence_cmo"][:, 0], atol=1e-6)
-    env = next(w for w in figures(rc) if w.layout.title.text == "Pressure and threat")
-    assert env.layout.shapes[0].x0 == 3
+    wait_for(lambda: len(trace(fig, "CMO firm 0").y) == 4, what="the influence panel to grow")
+    data = st.frame.value.data
+    np.testing.assert_allclose(trace(fig, "CMO firm 0").y, data["influence_cmo"][:, 0], atol=1e-6)
+    np.testing.assert_allclose(trace(fig, "incidents").y, data["incidents"][:, 0])
+    np.testing.assert_allclose(trace(fig, "firm 5").y, data["market_share"][:, 5], atol=1e-6)
+    assert fig.layout.shapes[0].x0 == 3  # the current quarter on P(t) and H(t)
+    assert [t.uid for t in fig.data] == uids  # updated in place, not redrawn
+    # another firm: the same figure, the firm's values
+    firm_select = next(w for w in rc.find(v.Select).widgets if w.label == "Firm")
+    firm_select.v_model = "2"
+    wait_for(lambda: any(t.name == "CMO firm 2" for t in fig.data), what="firm 2")
+    np.testing.assert_allclose(trace(fig, "CMO firm 2").y, data["influence_cmo"][:, 2], atol=1e-6)
     assert alerts(rc) == []
 
 
@@ -244,7 +278,7 @@ def test_play_runs_to_the_end_and_stops() -> None:
     click(rc, "Play")
     wait_for(lambda: st.frame.value.step == 8 and not st.playing.value, what="the run to finish")
     assert not st.frame.value.running
-    assert buttons(rc, "Step")[0].disabled and buttons(rc, "Play")[0].disabled
+    wait_for(lambda: buttons(rc, "Step")[0].disabled and buttons(rc, "Play")[0].disabled, what="disabled buttons")
 
 
 def test_scenario_switch_loads_its_parameters() -> None:

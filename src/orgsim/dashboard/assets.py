@@ -28,7 +28,13 @@ from pathlib import Path
 _REF = re.compile(r"(?:\{\{\s*cdn\s*\}\}|getCdn\(\)\}|fontawesome_path: str = \")/((?:@[\w.-]+/)?[\w.-]+)@([\w.-]+)/")
 
 #: solara files that name the CDN packages the page (and Mesa's SolaraViz) loads
-_SOURCES = ("server/templates/solara.html.j2", "server/settings.py", "widgets/vue/*.vue")
+_SOURCES = (
+    "server/templates/solara.html.j2",
+    "server/settings.py",
+    "widgets/vue/*.vue",
+    "components/*.py",
+    "components/*.vue",
+)
 
 
 class AssetError(RuntimeError):

@@ -42,7 +42,7 @@ PALETTE = (
     "#bcbd22",
     "#17becf",
 )
-CHART_HEIGHT = 300
+CHART_HEIGHT = 330
 
 
 def _list(a: Any) -> list[float]:
@@ -57,18 +57,37 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+#: plain axis styling. No plotly template (its defaults cost time on every redraw), few tick
+#: labels and no overflow checks of tick labels: measuring tick labels dominates a redraw.
+AXIS = {
+    "gridcolor": "#ececec",
+    "linecolor": "#999",
+    "zeroline": False,
+    "nticks": 6,
+    "ticklabeloverflow": "allow",
+    "tickfont": {"size": 10},
+}
+
+
+def _axis(**kw: Any) -> dict[str, Any]:
+    return {**AXIS, **kw}
+
+
 def _layout(title: str, horizon: int | None = None, y_title: str = "", **extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": {"text": title, "font": {"size": 14}, "x": 0.02},
         "height": CHART_HEIGHT,
-        "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
-        "legend": {"orientation": "h", "y": -0.2, "font": {"size": 10}},
-        "yaxis": {"title": {"text": y_title}},
-        "template": "plotly_white",
+        "margin": {"l": 55, "r": 15, "t": 40, "b": 20},
+        "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "font": {"size": 10}},
+        "xaxis": _axis(),
+        "yaxis": _axis(title={"text": y_title, "font": {"size": 11}}),
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "font": {"family": "Roboto, Arial, sans-serif", "size": 11, "color": "#333"},
         "uirevision": title,  # keep the user's zoom across updates
     }
     if horizon is not None:
-        layout["xaxis"] = {"range": [0, horizon], "title": {"text": "quarter"}}
+        layout["xaxis"] = _axis(range=[0, horizon], dtick=10 if horizon > 20 else None)
     layout.update(extra)
     return layout
 
@@ -140,7 +159,10 @@ def influence_figure(frame: Any, firm: int) -> dict[str, Any]:
                 "legendgroup": role,
             }
         )
-    return {"data": data, "layout": _layout("Influence shares", frame.horizon, "share of the CEO's trust")}
+    layout = _layout("Influence shares", frame.horizon, "share of the CEO's trust")
+    roles = " ".join(f"<span style='color:{ROLE_COLOURS[r]}'>{ROLE_NAMES[r]}</span>" for r in ("cmo", "cio", "cfo"))
+    layout["meta"] = {"key": f"{roles}: ━ firm {firm} &nbsp;╌╌ mean of firms &nbsp;▒ range of firms"}
+    return {"data": data, "layout": layout}
 
 
 def budget_figure(frame: Any, firm: int) -> dict[str, Any]:
@@ -227,7 +249,7 @@ def network_figure(frame: Any, firm: int) -> dict[str, Any]:
             "name": "executives",
         }
     )
-    axis = {"visible": False, "range": [-1.6, 1.6]}
+    axis = {"visible": False, "range": [-1.6, 1.6], "fixedrange": True}
     layout = _layout(f"Cooperation network, firm {firm}, quarter {q}")
     layout.update({"xaxis": axis, "yaxis": {**axis, "scaleanchor": "x"}, "showlegend": False})
     return {"data": data, "layout": layout}
@@ -259,7 +281,14 @@ def capabilities_figure(frame: Any, firm: int) -> dict[str, Any]:
     ]
     layout = _layout(f"Capabilities, firm {firm}", frame.horizon, "level (0..1)")
     layout["yaxis"]["range"] = [0, 1]
-    layout["yaxis2"] = {"overlaying": "y", "side": "right", "title": {"text": "incidents"}, "rangemode": "tozero"}
+    layout["yaxis2"] = _axis(
+        overlaying="y",
+        side="right",
+        title={"text": "incidents", "font": {"size": 11}},
+        rangemode="tozero",
+        tickformat="d",
+        showgrid=False,
+    )
     return {"data": data, "layout": layout}
 
 
@@ -461,7 +490,7 @@ def explore_figure(runs: pd.DataFrame, outcome: str, x: str, colour: str | None 
                 }
             )
     layout = _layout(f"{outcome} by {x}" + (f" and {colour}" if colour else ""), None, outcome)
-    layout["xaxis"] = {"title": {"text": x}, **({"type": "category"} if categorical_x else {})}
+    layout["xaxis"] = _axis(title={"text": x}, **({"type": "category"} if categorical_x else {}))
     layout["clickmode"] = "event"
     layout["height"] = 420
     return {"data": data, "layout": layout}
@@ -496,3 +525,123 @@ def replay_figures(firms: pd.DataFrame, stored: pd.DataFrame | None = None) -> l
         {"data": lines(coop), "layout": _layout("Cooperation (share of firms)", horizon, "share")},
         {"data": lines(tech), "layout": _layout("Technology budget (mean firm)", horizon, "money per quarter")},
     ]
+
+
+# -- one figure for the Run page ---------------------------------------------------------------
+
+
+def _axis_name(kind: str, n: int) -> str:
+    return kind if n == 1 else f"{kind}{n}"
+
+
+def _layout_key(kind: str, n: int) -> str:
+    return f"{kind}axis" if n == 1 else f"{kind}axis{n}"
+
+
+def _legend_key(panel: dict[str, Any]) -> str:
+    """The panel's legend as one line of coloured labels (drawn as text: cheaper than legends)."""
+    items = []
+    for t in panel["data"]:
+        if t.get("showlegend") is False or not t.get("name"):
+            continue
+        line = t.get("line") or {}
+        colour = line.get("color") or (t.get("marker") or {}).get("color") or "#444"
+        if isinstance(colour, list):
+            continue
+        if t.get("type") == "bar":
+            glyph = "■"
+        elif t.get("fill"):
+            glyph = "▒"
+        elif line.get("dash") in ("dash", "dot"):
+            glyph = "╌╌"
+        else:
+            glyph = "━"
+        items.append(f"<span style='color:{colour}'>{glyph}</span> {t['name']}")
+    return " &nbsp;".join(items)
+
+
+def compose(panels: list[dict[str, Any]], rows: list[tuple[int, int]], height: int | None = None) -> dict[str, Any]:
+    """Lay several figure dicts out as panels of one figure (one plotly update a step instead of one
+    per chart). ``rows`` gives each row's panel count (1 or 2) and height in pixels; each panel
+    keeps its axes, shapes and annotations, and its title and legend become a text header."""
+    title_px, bottom_px, margin_t, margin_b = 50, 26, 8, 8
+    total = height or sum(h for _, h in rows)
+    paper = total - margin_t - margin_b
+    layout: dict[str, Any] = {
+        "height": total,
+        "margin": {"l": 55, "r": 50, "t": margin_t, "b": margin_b},
+        "showlegend": False,
+        "uirevision": "run",
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "font": {"family": "Roboto, Arial, sans-serif", "size": 11, "color": "#333"},
+        "annotations": [],
+        "shapes": [],
+        "hovermode": "closest",
+    }
+    data: list[dict[str, Any]] = []
+    axis = 0
+    top = 0
+    it = iter(panels)
+    for count, h in rows:
+        for col in range(count):
+            panel = next(it)
+            pl = panel["layout"]
+            x0, x1 = (0.0, 1.0) if count == 1 else ((0.0, 0.44) if col == 0 else (0.56, 1.0))
+            y1 = 1.0 - (top + title_px) / paper
+            y0 = 1.0 - (top + h - bottom_px) / paper
+            axis += 1
+            xa, ya = axis, axis
+            xname, yname = _axis_name("x", xa), _axis_name("y", ya)
+            layout[_layout_key("x", xa)] = {**pl.get("xaxis", {}), "domain": [x0, x1], "anchor": yname}
+            yaxis = {**pl.get("yaxis", {}), "domain": [y0, y1], "anchor": xname}
+            if "scaleanchor" in yaxis:
+                yaxis["scaleanchor"] = xname
+            layout[_layout_key("y", ya)] = yaxis
+            y2name = None
+            if "yaxis2" in pl:
+                axis += 1
+                y2name = _axis_name("y", axis)
+                layout[_layout_key("y", axis)] = {**pl["yaxis2"], "overlaying": yname, "anchor": xname}
+            for t in panel["data"]:
+                t = dict(t)
+                t["xaxis"] = xname
+                t["yaxis"] = y2name if t.get("yaxis") == "y2" and y2name else yname
+                data.append(t)
+            for s in pl.get("shapes", []):
+                layout["shapes"].append(
+                    {**s, "xref": xname if s.get("xref", "x") == "x" else s["xref"], "yref": f"{yname} domain"}
+                )
+            for a in pl.get("annotations", []):
+                layout["annotations"].append({**a, "xref": xname, "yref": f"{yname} domain"})
+            title = (pl.get("title") or {}).get("text", "")
+            key = (pl.get("meta") or {}).get("key") or _legend_key(panel)
+            layout["annotations"].append(
+                {
+                    "text": f"<b>{title}</b>" + (f"<br><span style='font-size:10px'>{key}</span>" if key else ""),
+                    "x": x0,
+                    "y": 1.0 - (top + 4) / paper,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "left",
+                    "yanchor": "top",
+                    "align": "left",
+                    "showarrow": False,
+                    "font": {"size": 13},
+                }
+            )
+        top += h
+    return {"data": data, "layout": layout}
+
+
+#: the Run page's panels, in reading order, and its rows (panels per row, height in pixels)
+RUN_PANELS = ("influence", "budget", "network", "capabilities", "market", "revenue")
+RUN_ROWS = [(2, 320), (2, 320), (2, 320), (1, 210)]
+
+
+def run_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """Everything the Run page plots, as one figure: influence, budget, network, capabilities,
+    market shares, revenue and profit, and P(t)/H(t) with the current quarter."""
+    panels = [RUN_CHARTS[k](frame, firm) for k in RUN_PANELS]
+    panels.append(environment_figure(frame))
+    return compose(panels, RUN_ROWS)

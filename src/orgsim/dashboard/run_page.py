@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import solara
@@ -88,9 +89,8 @@ def _safe_base(st: RunState) -> Any:
 def Controls(st: RunState):
     names = solara.use_memo(scenario_names, [])
     playing = st.playing.value
-    frame = st.frame.value
     building = bool(st.status.value)
-    finished = frame is not None and not frame.running
+    finished = st.finished.value
 
     solara.Select("Scenario", values=names, value=st.scenario.value, on_value=st.select_scenario)
     desc = solara.use_memo(lambda: _description(st), [st.scenario.value])
@@ -134,17 +134,14 @@ def _description(st: RunState) -> str:
 
 
 @solara.component
-def StatusLine(st: RunState):
-    frame = st.frame.value
-    if frame is None:
-        solara.Text("no model yet")
-        return
-    ms = st.step_ms.value
-    timing = f" · last step {ms:.0f} ms" if ms is not None else ""
-    state = "finished" if not frame.running else ("playing" if st.playing.value else "paused")
-    solara.Markdown(
-        f"**{frame.scenario}**, seed {frame.seed} · **quarter {frame.step} of {frame.horizon}** · "
-        f"{frame.n_firms} firms · {state}{timing}",
+def StatusLine(frame: Frame):
+    ms = frame.step_ms
+    timing = f" · model step {ms:.0f} ms" if ms is not None else ""
+    state = " · finished" if not frame.running else ""
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<b>{html.escape(frame.scenario)}</b>, seed {frame.seed} · "
+        f"<b class='orgsim-quarter'>quarter {frame.step} of {frame.horizon}</b> · {frame.n_firms} firms{state}{timing}",
         style={"font-size": "14px"},
     )
 
@@ -162,8 +159,7 @@ def RunCharts(st: RunState):
 @solara.component
 def RunView(st: RunState, frame: Frame):
     firm = min(st.firm.value, frame.n_firms - 1)
-    specs = solara.use_memo(lambda: {k: f(frame, firm) for k, f in charts.RUN_CHARTS.items()}, [frame, firm])
-    env = solara.use_memo(lambda: charts.environment_figure(frame), [frame])
+    spec = solara.use_memo(lambda: charts.run_figure(frame, firm), [frame, firm])
     with solara.Row(style={"align-items": "center"}):
         solara.Select(
             "Firm",
@@ -172,13 +168,34 @@ def RunView(st: RunState, frame: Frame):
             on_value=lambda v: st.firm.set(int(v)),
             style={"max-width": "120px"},
         )
-        StatusLine(st)
-    with solara.GridFixed(columns=2, align_items="start"):
-        for key in ("influence", "budget", "network", "capabilities", "market", "revenue"):
-            LiveFigure(specs[key])
-        LiveFigure(env)
-    solara.Markdown(f"**Firms at quarter {frame.step}**")
-    solara.DataFrame(charts.firm_rows(frame), items_per_page=min(frame.n_firms, 20))
+        StatusLine(frame)
+    LiveFigure(spec)
+    FirmTable(frame, firm)
+
+
+TABLE_CSS = """
+.orgsim-firms table { border-collapse: collapse; font-size: 12px; }
+.orgsim-firms th, .orgsim-firms td { padding: 2px 8px; border-bottom: 1px solid #e5e5e5; text-align: right; }
+.orgsim-firms th { color: #555; font-weight: 600; }
+.orgsim-firms tr.selected td { background: #eef4ff; font-weight: 600; }
+"""
+
+
+@solara.component
+def FirmTable(frame: Frame, firm: int):
+    """The firms at the current quarter: one HTML table (a single widget update per step)."""
+    rows = charts.firm_rows(frame)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in rows.columns)
+    body = "".join(
+        f"<tr class='{'selected' if i == firm else ''}'>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+        for i, row in enumerate(rows.itertuples(index=False))
+    )
+    solara.Style(TABLE_CSS)
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"<b>Firms at quarter {frame.step}</b><table><tr>{head}</tr>{body}</table>",
+        classes=["orgsim-firms"],
+    )
 
 
 @solara.component

@@ -244,9 +244,10 @@ class Frame:
     data: dict[str, np.ndarray]
     pressure_path: np.ndarray
     threat_path: np.ndarray
+    step_ms: float | None = None  # wall time of the model's last step (not the charts)
 
     @classmethod
-    def of(cls, model: Any) -> Frame:
+    def of(cls, model: Any, step_ms: float | None = None) -> Frame:
         from orgsim.model import FIRM_COLUMNS
 
         firms = model.firm_table()
@@ -262,6 +263,7 @@ class Frame:
             data=data,
             pressure_path=np.asarray(model.paths.pressure, dtype=float),
             threat_path=np.asarray(model.paths.threat, dtype=float),
+            step_ms=step_ms,
         )
 
 
@@ -285,7 +287,7 @@ class RunState:
         self.playing = solara.reactive(False)
         self.speed = solara.reactive(4.0)  # quarters per second while playing
         self.status = solara.reactive("")  # what the worker is doing ("" = idle)
-        self.step_ms: solara.Reactive[float | None] = solara.reactive(None)
+        self.finished = solara.reactive(False)  # the model has run its last quarter
         self.model: Any = None
         self._lock = threading.RLock()
         self.worker = Worker("run", on_error=self.error.set)
@@ -376,10 +378,12 @@ class RunState:
         self.error.set(None)
         self.applied.set(dict(self.overrides.value))
         self.firm.set(min(self.firm.value, frame.n_firms - 1))
+        self.finished.set(False)
         self.frame.set(frame)
 
     def step(self, n: int = 1) -> None:
         """Advance the model by ``n`` quarters (in the background)."""
+        log.debug("step requested")
         self.worker.submit(lambda: self._advance(n))
 
     def _advance(self, n: int) -> bool:
@@ -388,14 +392,23 @@ class RunState:
             if model is None or not model.running:
                 return False
             start = time.perf_counter()
+            done = 0
             for _ in range(n):
                 if not model.running:
                     break
                 model.step()
-            frame = Frame.of(model)
-            self.step_ms.set((time.perf_counter() - start) * 1000.0 / max(n, 1))
-        self.frame.set(frame)
+                done += 1
+            frame = Frame.of(model, (time.perf_counter() - start) * 1000.0 / max(done, 1))
+        t_set = time.perf_counter()
+        self.frame.set(frame)  # one reactive change per step: only the charts re-render
+        log.debug(
+            "step %.1f ms, frame %.1f ms, render %.1f ms",
+            frame.step_ms or 0,
+            (t_set - start) * 1000 - (frame.step_ms or 0) * max(done, 1),
+            (time.perf_counter() - t_set) * 1000,
+        )
         if not frame.running:
+            self.finished.set(True)
             self.playing.set(False)
         return frame.running
 

@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+import ipyvuetify as v
 import solara
+import traitlets
+
+#: plotly's config for every chart: follow the container's width, no logo
+PLOT_CONFIG = {"responsive": True, "displaylogo": False}
+
+
+@functools.cache
+def figure_class() -> type:
+    """A plotly ``FigureWidget`` that sizes itself to its container."""
+    from plotly.graph_objs import FigureWidget
+
+    class Figure(FigureWidget):
+        def __init__(self, **kwargs: Any) -> None:
+            # no template: plotly's default template adds defaults that cost time on every redraw
+            super().__init__(layout={"template": "none"}, **kwargs)
+            self._config = dict(PLOT_CONFIG)
+
+    return Figure
+
+
+class Resizer(v.VuetifyTemplate):
+    """Sends the browser a resize event after mounting: a plotly chart drawn before it was attached
+    to the page takes plotly's default width; with ``responsive`` it then fits its container."""
+
+    template = traitlets.Unicode(
+        """<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    [100, 500, 1500].forEach((ms) => setTimeout(() => window.dispatchEvent(new Event("resize")), ms));
+  },
+};
+</script>"""
+    ).tag(sync=True)
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -27,26 +63,37 @@ def _same_structure(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
 def apply_spec(widget: Any, old: dict[str, Any] | None, new: dict[str, Any]) -> str:
     """Bring a plotly ``FigureWidget`` from figure dict ``old`` to ``new``.
 
-    With the same traces, only the properties that changed are sent, in one ``Plotly.update``
-    (no full redraw); otherwise the traces are replaced. Returns "update", "replace" or "none".
+    With the same traces, only the properties that changed are sent, as one ``Plotly.update``
+    (no full redraw: plotly.js restyles the traces in place); otherwise the traces are replaced.
+    Returns "update", "replace" or "none".
     """
     if _same_structure(old, new):
         assert old is not None
-        trace_diffs = [
-            {k: v for k, v in n.items() if _differs(o.get(k), v)} for o, n in zip(old["data"], new["data"], strict=True)
-        ]
+        changed: dict[str, None] = {}
+        for o, n in zip(old["data"], new["data"], strict=True):
+            for k in n.keys() | o.keys():
+                if _differs(o.get(k), n.get(k)):
+                    changed[k] = None
         layout_diff = {k: v for k, v in new["layout"].items() if _differs(old["layout"].get(k), v)}
-        if not layout_diff and not any(trace_diffs):
+        if not changed and not layout_diff:
             return "none"
-        with widget.batch_update():
-            for trace, diff in zip(widget.data, trace_diffs, strict=True):
-                if diff:
-                    trace.update(diff)
-            if layout_diff:
-                widget.layout.update(layout_diff)
+        from plotly.basedatatypes import Undefined  # plotly's "leave this trace's value alone"
+
+        # one value per trace for every changed property: the new value, None where the property
+        # was removed (plotly's default again), Undefined where the trace never had it
+        restyle = {
+            k: [
+                n[k] if k in n else (None if k in o else Undefined)
+                for o, n in zip(old["data"], new["data"], strict=True)
+            ]
+            for k in changed
+        }
+        widget.plotly_update(
+            restyle_data=restyle, relayout_data=layout_diff, trace_indexes=list(range(len(new["data"])))
+        )
         return "update"
     n_old = len(widget.data)
-    widget.layout = new["layout"]
+    widget.layout = {"template": "none", **new["layout"]}
     widget.add_traces(new["data"])
     widget.data = widget.data[n_old:]
     return "replace"
@@ -56,8 +103,14 @@ def apply_spec(widget: Any, old: dict[str, Any] | None, new: dict[str, Any]) -> 
 def LiveFigure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None = None):
     """A plotly figure (``{"data", "layout"}`` dict) kept as one widget for the component's life;
     new specs update it in place. ``on_click(trace_index, point_index)`` on a click on a point."""
-    from plotly.graph_objs import FigureWidget
+    with solara.Column(gap="0px", style={"width": "100%", "min-width": "0"}) as main:
+        _Figure(spec, on_click)
+        Resizer.element()
+    return main
 
+
+@solara.component
+def _Figure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None = None):
     previous = solara.use_ref(None)
 
     def on_points(data: dict[str, Any] | None) -> None:
@@ -68,7 +121,7 @@ def LiveFigure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None
         if traces and indexes:
             on_click(int(traces[0]), int(indexes[0]))
 
-    element = FigureWidget.element(on__js2py_pointsCallback=on_points)
+    element = figure_class().element(on__js2py_pointsCallback=on_points)
 
     def update() -> None:
         widget = solara.get_widget(element)
