@@ -456,3 +456,34 @@ def test_sweep_cli_prints_progress_summary(spec_file, tmp_path: Path) -> None:
     again = cli("sweep", str(spec_file()), "--out", str(tmp_path / "c"), "--resume")
     assert again.returncode == 0 and "0 ok, 0 failed, 8 already done" in again.stdout
     assert json.loads((tmp_path / "c" / "_sessions.jsonl").read_text().splitlines()[0])["executor"] == "processes"
+
+
+@pytest.mark.slow
+def test_sweep_memory_stays_flat_as_runs_grow(tmp_path: Path) -> None:
+    """The sweeping process holds only the chunks in flight: ten times the runs, about the same peak.
+
+    Measured here: 1.09 MB for 40 runs, 1.37 MB for 400 (what grows is garbage awaiting the cyclic
+    collector and interned path strings, about 0.4 KB a run); holding the results would add about
+    5 KB a run (2 MB here).
+    """
+    import gc
+    import tracemalloc
+
+    def spec(reps: int) -> Path:
+        text = edited("replications = 2", f"replications = {reps}").replace(
+            "customers = 400\nsteps = 6\nfirms = 3", "customers = 60\nsteps = 2\nfirms = 2"
+        )
+        path = tmp_path / f"spec{reps}.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    sw.sweep(spec(1), tmp_path / "warm")  # imports, compiled kernels, caches
+    peaks = {}
+    for reps in (10, 100):
+        gc.collect()
+        tracemalloc.start()
+        rep = sw.sweep(spec(reps), tmp_path / f"s{reps}", chunk=8)
+        peaks[reps] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert rep.ok == 4 * reps
+    assert peaks[100] < 1.6 * peaks[10], peaks

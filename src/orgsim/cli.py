@@ -252,6 +252,9 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_calibrate)
 
     add_sweep_parsers(sub)
+    from orgsim.analysis import add_analyze_parser
+
+    add_analyze_parser(sub)
     return parser
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,22 +45,24 @@ def _append_lines(path: Path, records: Iterable[dict[str, Any]]) -> None:
         os.fsync(fh.fileno())
 
 
-def _read_lines(path: Path) -> list[dict[str, Any]]:
-    """Records of a JSON-lines file; a torn (unterminated) last line is ignored."""
+def _iter_lines(path: Path) -> Iterator[dict[str, Any]]:
+    """Records of a JSON-lines file, streamed; a torn (unterminated) last line is ignored."""
     if not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    complete = lines[:-1]  # the piece after the last newline is empty or torn
-    out = []
-    for i, line in enumerate(complete):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            raise OutputError(f"{path}: line {i + 1} is not valid JSON (the manifest is damaged)") from None
-    return out
+        return
+    with path.open("r", encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if not line.endswith("\n"):
+                return  # torn by a crash mid-append
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                raise OutputError(f"{path}: line {i + 1} is not valid JSON (the manifest is damaged)") from None
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    return list(_iter_lines(path))
 
 
 def is_store(path: str | Path) -> bool:
@@ -92,6 +94,40 @@ def read_sessions(path: str | Path) -> list[dict[str, Any]]:
 def manifest_records(path: str | Path) -> list[dict[str, Any]]:
     """Every manifest record in order (a run retried in a later session appears again)."""
     return _read_lines(_require(path) / MANIFEST)
+
+
+def run_state(path: str | Path) -> dict[str, tuple[str, str | None, str | None]]:
+    """Run id -> (status, part, series part) of its last record, streamed (small per run)."""
+    out: dict[str, tuple[str, str | None, str | None]] = {}
+    for r in _iter_lines(_require(path) / MANIFEST):
+        out[r["run_id"]] = (r["status"], r.get("part"), r.get("series_part"))
+    return out
+
+
+#: codes of :func:`status_array`
+MISSING, OK, FAILED = 0, 1, 2
+
+
+def status_array(path: str | Path, n_points: int, reps: int) -> Any:
+    """Status of every run as an int8 array indexed by ``point * reps + rep`` (MISSING, OK, FAILED).
+
+    One byte per run, so resuming a sweep of millions of runs stays light.
+    """
+    import numpy as np
+
+    out = np.zeros(n_points * reps, dtype=np.int8)
+    for r in _iter_lines(_require(path) / MANIFEST):
+        out[int(r["point"]) * reps + int(r["rep"])] = OK if r["status"] == "ok" else FAILED
+    return out
+
+
+def find_record(path: str | Path, run_id: str) -> dict[str, Any] | None:
+    """The last manifest record of one run, or None."""
+    found = None
+    for r in _iter_lines(_require(path) / MANIFEST):
+        if r["run_id"] == run_id:
+            found = r
+    return found
 
 
 def latest_records(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -129,15 +165,13 @@ def load(path: str | Path, table: str = "runs", include_failed: bool = False) ->
     if table not in TABLES:
         raise OutputError(f"table must be one of {', '.join(TABLES)}, got {table!r}")
     p = _require(path)
-    recs = latest_records(p)
-    ok = {rid: r for rid, r in recs.items() if r["status"] == "ok"}
-    key = "series_part" if table == "series" else "part"
-    parts = sorted({r[key] for r in ok.values() if r.get(key)})
+    state = run_state(p)
+    col = 2 if table == "series" else 1
+    owner = {rid: st[col] for rid, st in state.items() if st[0] == "ok" and st[col]}
     frames = []
-    for name in parts:
+    for name in sorted(set(owner.values())):
         df = pd.read_parquet(p / table / name)
-        keep = [rid for rid in df["run_id"].unique() if ok.get(rid, {}).get(key) == name]
-        frames.append(df[df["run_id"].isin(keep)])
+        frames.append(df[df["run_id"].map(owner).eq(name)])
     if frames:
         out = pd.concat(frames, ignore_index=True)
     elif table == "runs":
@@ -149,7 +183,7 @@ def load(path: str | Path, table: str = "runs", include_failed: bool = False) ->
         out["status"] = "ok"
         out["error"] = ""
         if include_failed:
-            failed = [r for r in recs.values() if r["status"] != "ok"]
+            failed = [r for r in latest_records(p).values() if r["status"] != "ok"]
             if failed:
                 rows = [
                     {
@@ -179,8 +213,8 @@ class Store:
 
     # -- creating and resuming ------------------------------------------------------------------
 
-    def open(self, meta: dict[str, Any], design: pd.DataFrame, session: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        """Create the store, or resume it if it holds the same sweep; returns the runs already recorded.
+    def open(self, meta: dict[str, Any], design: pd.DataFrame, session: dict[str, Any]) -> Any:
+        """Create the store, or resume it if it holds the same sweep; returns :func:`status_array`.
 
         A folder holding a different sweep (another spec hash) or other files is refused.
         """
@@ -208,7 +242,7 @@ class Store:
             _write_bytes(p / META, (json.dumps(meta, indent=2, sort_keys=True, allow_nan=False) + "\n").encode())
         self.session = len(read_sessions(p))
         _append_lines(p / SESSIONS, [{**session, "session": self.session}])
-        return latest_records(p)
+        return status_array(p, meta["n_points"], meta["replications"])
 
     def _recover(self) -> None:
         """Cut a torn manifest tail, remove temporary files and parts no manifest record names."""
@@ -222,8 +256,8 @@ class Store:
                     fh.flush()
                     os.fsync(fh.fileno())
         named: set[str] = set()
-        for r in manifest_records(self.path):
-            named.update(str(r[k]) for k in ("part", "series_part") if r.get(k))
+        for _, part, series_part in run_state(self.path).values():
+            named.update(n for n in (part, series_part) if n)
         for table in TABLES:
             folder = self.path / table
             folder.mkdir(exist_ok=True)

@@ -10,6 +10,7 @@ Running the same sweep again resumes it: runs already recorded are skipped.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import sys
 import time
@@ -25,7 +26,7 @@ from typing import Any
 from orgsim import experiment as ex
 from orgsim.config import ConfigError, ScenarioConfig
 from orgsim.io import OutputError, config_hash, git_commit, package_versions
-from orgsim.store import Store, latest_records, read_design, read_meta
+from orgsim.store import FAILED, MISSING, Store, find_record, read_design, read_meta, run_state, status_array
 
 #: per-run columns of the runs table before the factors and outcomes
 RUN_KEYS = ("run_id", "point", "rep", "seed")
@@ -327,22 +328,24 @@ def sweep(
         "workers": workers,
         "argv": sys.argv[1:],
     }
-    done = store.open(p.meta, design_frame(p), session)
-    todo = [t for t in p.tasks() if t.run_id not in done or (retry_failed and done[t.run_id]["status"] != "ok")]
-    if limit is not None:
-        todo = todo[:limit]
-    report = Report(total=p.n_runs, skipped=p.n_runs - len(todo))
+    status = store.open(p.meta, design_frame(p), session)  # one byte per run
+    reps = p.spec.replications
+    wanted = (status == MISSING) | ((status == FAILED) if retry_failed else False)
+    n_todo = int(wanted.sum()) if limit is None else min(int(wanted.sum()), limit)
+    todo = itertools.islice(
+        (t for t in p.tasks() if wanted[t.point * reps + t.rep]), n_todo
+    )  # lazily: memory stays flat
+    report = Report(total=p.n_runs, skipped=p.n_runs - n_todo)
     job = Job(p.base, tuple(p.spec.outcomes), tuple(p.spec.outputs.series), p.spec.outputs.series_firms, retries)
     start = time.perf_counter()
     with executor(workers, scheduler) as (pool, desc):
         report.executor = desc
-        size = chunk or auto_chunk(len(todo), workers)
-        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        size = chunk or auto_chunk(n_todo, workers)
+        it = (list(c) for c in itertools.batched(todo, size))
         window = max(2, 2 * workers)
         pending: dict[Future, list[Task]] = {}
-        it = iter(chunks)
         if progress:
-            progress(0, len(todo))
+            progress(0, n_todo)
 
         def fill() -> None:
             while len(pending) < window:
@@ -371,10 +374,10 @@ def sweep(
                         report.failed += 1
                         report.failures.append((rec["run_id"], rec["error"]))
                 if progress:
-                    progress(report.done, len(todo))
+                    progress(report.done, n_todo)
             fill()
     report.wall = time.perf_counter() - start
-    report.failed_in_store = sum(r["status"] != "ok" for r in latest_records(out).values())
+    report.failed_in_store = int((status_array(out, len(p.design), reps) == FAILED).sum())
     return report
 
 
@@ -414,9 +417,9 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
     from orgsim.store import load as load_table
 
     meta = read_meta(path)
-    rec = latest_records(path).get(run_id)
+    rec = find_record(path, run_id)
     if rec is None:
-        known = sorted(latest_records(path))
+        known = sorted(run_state(path))
         hint = f" (runs: {known[0]} .. {known[-1]})" if known else " (the store has no runs yet)"
         raise OutputError(f"{path}: no run {run_id!r}{hint}")
     base = validate(meta["base_config"], f"{path}/_sweep.json")
@@ -462,8 +465,8 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
 def describe(path: str | Path) -> str:
     """One paragraph on a store: name, design, runs ok / failed / missing."""
     meta = read_meta(path)
-    recs = latest_records(path)
-    ok = sum(r["status"] == "ok" for r in recs.values())
+    recs = run_state(path)
+    ok = sum(st[0] == "ok" for st in recs.values())
     failed = len(recs) - ok
     missing = meta["n_runs"] - len(recs)
     design = read_design(path)
