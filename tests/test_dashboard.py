@@ -338,3 +338,78 @@ def test_two_sessions_do_not_share_a_model() -> None:
     a.run.worker.wait_idle()
     assert a.run.frame.value.step == 1 and b.run.frame.value.step == 0
     assert a.run.model is not b.run.model
+
+
+# -- Compare page ------------------------------------------------------------------------------
+
+
+def test_compare_computes_paired_differences_with_intervals() -> None:
+    from orgsim.api import simulate
+    from orgsim.dashboard import compare_page as cp
+
+    variants = [cp.Variant("baseline"), cp.Variant("baseline", "shadow_it_cap=0.6; roi_mandate=1.0")]
+    configs = cp.resolve(variants, {"customers": 500, "steps": 8})
+    assert configs[1].levers.shadow_it_cap == 0.6 and configs[0].market.customers == 500
+    seen = []
+    ens = cp.run_ensemble(configs, [v.label for v in variants], 4, 7, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (8, 8)
+    assert ens.series[variants[0].label]["influence_cmo"].shape == (4, 9)
+    # replication r of every variant ran with the same seed: the reference's first one reproduces
+    first = simulate(configs[0], ens.seeds[0], executives=False)
+    assert ens.outcomes[variants[0].label]["profit"][0] == pytest.approx(first.outcomes["profit"])
+    diffs = cp.differences(ens, seed=1)
+    row = diffs[diffs["outcome"] == "roi_measurement"].iloc[0]
+    assert row["ci low"] <= row["difference"] <= row["ci high"]
+    assert row["difference"] > 0 and row["excludes 0"]  # a CEO mandate every quarter builds ROI measurement
+    text = cp.statement(row, 8)
+    assert "95 % CI" in text and "\n" not in text
+    mean, lo, hi = ens.bands("profit")[variants[1].label]
+    assert np.all(lo <= mean + 1e-9) and np.all(mean <= hi + 1e-9)
+
+
+def test_compare_rejects_bad_input_in_one_line() -> None:
+    from orgsim.dashboard import compare_page as cp
+
+    for variants, needle in (
+        ([cp.Variant("baseline")], "at least two"),
+        ([cp.Variant("baseline"), cp.Variant("baseline")], "identical"),
+        ([cp.Variant("baseline"), cp.Variant("baseline", "shadow_it_cap=7")], "shadow_it_cap"),
+        ([cp.Variant("baseline"), cp.Variant("baseline", "nonsense=1")], "unknown parameter"),
+        ([cp.Variant("baseline"), cp.Variant("baseline", "shadow_it_cap")], "expected key.path=value"),
+    ):
+        with pytest.raises(ConfigError) as err:
+            cp.resolve(variants, {})
+        assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_compare_page_runs_in_the_background_and_states_the_difference() -> None:
+    from orgsim.dashboard import compare_page as cp
+
+    session = small_session()
+    cs = session.page_state("compare", cp.CompareState)
+    cs.customers.set(500)
+    cs.steps.set(8)
+    cs.replications.set(3)
+    rc = render_page(cp.ComparePage, session)
+    # a bad change first: a message in the page, nothing runs
+    field = [w for w in rc.find(v.TextField).widgets if str(w.label).startswith("changes")][1]
+    field.v_model = "shadow_it_cap=2"
+    field.fire_event("keyup.enter", {})
+    click(rc, "Run ensemble")
+    wait_for(lambda: alerts(rc), what="the error")
+    assert "shadow_it_cap" in alerts(rc)[0] and cs.result.value is None
+    field.v_model = "shadow_it_cap=0.6"
+    field.fire_event("keyup.enter", {})
+    click(rc, "Add variant")
+    assert len(cs.variants.value) == 3
+    cs.set_variant(2, cp.Variant("walls"))
+    click(rc, "Run ensemble")
+    wait_for(lambda: cs.progress.value is not None or cs.result.value is not None, what="the start")
+    cs.worker.wait_idle(120)
+    assert cs.error.value is None and cs.progress.value is None
+    ens, diffs, horizon = cs.result.value
+    assert ens.labels == ["baseline", "baseline (shadow_it_cap=0.6)", "walls"] and horizon == 8
+    assert set(diffs["variant"]) == {"baseline (shadow_it_cap=0.6)", "walls"}
+    wait_for(lambda: len(figures(rc)) == len(cp.SERIES), what="the ensemble charts")
+    texts = [w.children[0] for w in rc.find(v.Html).widgets if w.children and "95 % CI" in str(w.children[0])]
+    assert texts, "the differences are stated with their confidence intervals"
