@@ -413,3 +413,118 @@ def test_compare_page_runs_in_the_background_and_states_the_difference() -> None
     wait_for(lambda: len(figures(rc)) == len(cp.SERIES), what="the ensemble charts")
     texts = [w.children[0] for w in rc.find(v.Html).widgets if w.children and "95 % CI" in str(w.children[0])]
     assert texts, "the differences are stated with their confidence intervals"
+
+
+# -- Explore page ------------------------------------------------------------------------------
+
+TINY_SPEC = """
+name = "tiny"
+description = "dashboard test sweep"
+scenario = "baseline"
+master_seed = 11
+replications = 2
+
+[design]
+kind = "factorial"
+
+[settings]
+customers = 500
+steps = 8
+firms = 4
+
+[[factors]]
+name = "shadow_it_cap"
+role = "lever"
+values = [0.0, 0.5]
+
+[[factors]]
+name = "pressure"
+role = "uncertainty"
+values = [[[0, 0.3]], [[0, 0.3], [8, 0.9]]]
+labels = ["flat", "rising"]
+
+[outputs]
+outcomes = ["influence_cmo", "coop_cmo_cio", "profit", "cmo_tech_share"]
+series = ["influence_cmo", "influence_cio", "influence_cfo", "coop_cmo_cio", "shadow_it"]
+series_firms = "mean"
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real tiny sweep, made by the command line (2 x 2 points x 2 replications)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = tmp_path_factory.mktemp("explore")
+    spec = root / "tiny.toml"
+    spec.write_text(TINY_SPEC, encoding="utf-8")
+    orgsim_cli = Path(sys.executable).with_name("orgsim")
+    cmd = [str(orgsim_cli)] if orgsim_cli.exists() else [sys.executable, "-m", "orgsim"]
+    out = subprocess.run([*cmd, "sweep", str(spec), "--out", str(root / "store"), "-q"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return root / "store"
+
+
+def click_point(widget: Any, trace_index: int, point_index: int) -> None:
+    """What plotly.js sends when a point is clicked."""
+    t = widget.data[trace_index]
+    widget._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {
+            "trace_indexes": [trace_index],
+            "point_indexes": [point_index],
+            "xs": [t.x[point_index]],
+            "ys": [t.y[point_index]],
+        },
+        "device_state": None,
+        "selector": None,
+    }
+
+
+def test_explore_opens_a_store_plots_and_replays_a_clicked_run(sweep_store: Any) -> None:
+    from orgsim.dashboard import explore_page as ep
+
+    session = small_session()
+    es = session.page_state("explore", ep.ExploreState)
+    rc = render_page(ep.ExplorePage, session)
+    # a folder that is not a store: a one-line message
+    es.path.set(str(sweep_store.parent))
+    click(rc, "Open")
+    es.worker.wait_idle()
+    msgs = wait_for(lambda: alerts(rc), what="the error")
+    assert "not an experiment store" in msgs[0] and "\n" not in msgs[0]
+    es.path.set(str(sweep_store))
+    click(rc, "Open")
+    es.worker.wait_idle()
+    opened = wait_for(lambda: es.opened.value, what="the store")
+    assert opened.factors == ["shadow_it_cap", "pressure"] and len(opened.runs) == 8
+    assert es.outcome.value == "influence_cmo" and es.x.value == "shadow_it_cap" and es.colour.value == "pressure"
+    fig = wait_for(lambda: figures(rc), what="the outcome chart")[0]
+    markers = [i for i, t in enumerate(fig.data) if t.mode == "markers"]
+    assert len(markers) == 2  # one series per level of the second factor
+    assert sum(len(fig.data[i].y) for i in markers) == 8
+    # the outcome and the factors can be switched
+    es.outcome.set("profit")
+    es.x.set("pressure")
+    wait_for(lambda: fig.layout.xaxis.type == "category", what="pressure on the x axis")
+    trace_index = markers[0]
+    run_id = fig.data[trace_index].customdata[1]
+    click_point(fig, trace_index, 1)
+    es.worker.wait_idle()
+    replayed = wait_for(lambda: es.replayed.value, what="the replay")
+    assert replayed.run_id == run_id and replayed.ok, replayed.message
+    assert "reproduces" in replayed.message
+    assert replayed.stored is not None and len(replayed.stored) == 9
+    wait_for(lambda: len(figures(rc)) == 4, what="the run's time series")
+    influence = next(w for w in figures(rc) if "Influence" in str(w.layout.title.text))
+    stored = influence.data[1]  # the stored series drawn over the replayed one
+    np.testing.assert_allclose(np.array(stored.y, dtype=float), np.array(influence.data[0].y, dtype=float), atol=1e-9)
+    assert alerts(rc) == []
+
+
+def test_find_stores(sweep_store: Any) -> None:
+    from orgsim.dashboard.explore_page import find_stores
+
+    assert find_stores(sweep_store.parent) == ["store"]
