@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run test install lint clean bench
+.PHONY: run test install lint clean bench app
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "orgsim needs Python >= 3.12 ($(PYTHON) not found; set PYTHON=...)"; exit 2; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,app]"
+	$(BIN)/python -m orgsim.dashboard.assets
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -33,9 +34,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## Install and serve the dashboard on http://localhost:8765 (front-end files from the npm registry, cached locally).
+app: $(STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False SOLARA_ASSETS_PROXY_CACHE_DIR=$(CURDIR)/$(VENV)/share/solara/cdn \
+		$(BIN)/solara run app.py --host localhost --port 8765
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
