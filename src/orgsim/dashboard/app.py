@@ -20,7 +20,7 @@ def Page():
     solara.Title("orgsim dashboard")
     with solara.AppBar():
         solara.AppBarTitle("orgsim — power in the executive suite")
-    with solara.lab.Tabs(lazy=True, background_color="#f5f5f5"):
+    with solara.lab.Tabs(background_color="#f5f5f5"):
         with solara.lab.Tab("Run", icon_name="mdi-play-circle-outline"):
             RunPage()
         with solara.lab.Tab("Compare", icon_name="mdi-compare-horizontal"):

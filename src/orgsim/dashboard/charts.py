@@ -281,11 +281,13 @@ def capabilities_figure(frame: Any, firm: int) -> dict[str, Any]:
     ]
     layout = _layout(f"Capabilities, firm {firm}", frame.horizon, "level (0..1)")
     layout["yaxis"]["range"] = [0, 1]
+    top = float(np.nanmax(frame.data["incidents"][:, firm], initial=0.0))
     layout["yaxis2"] = _axis(
         overlaying="y",
         side="right",
         title={"text": "incidents", "font": {"size": 11}},
-        rangemode="tozero",
+        range=[0, max(4.0, top + 1.0)],
+        dtick=1 if top <= 6 else None,
         tickformat="d",
         showgrid=False,
     )
@@ -409,7 +411,7 @@ def ensemble_figure(
         colour = PALETTE[i % len(PALETTE)]
         x = list(range(len(mean)))
         horizon = max(horizon, len(mean) - 1)
-        data += _band(x, lo, hi, colour, f"{label} 95 % band", label)
+        data += _band(x, lo, hi, colour, f"{label}: 5–95 % of runs", label)
         data.append(
             {
                 "type": "scatter",

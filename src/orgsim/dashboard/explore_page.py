@@ -171,7 +171,9 @@ def StorePicker(es: ExploreState):
         )
         solara.Button("Open", icon_name="mdi-folder-open", on_click=lambda: es.open(), color="primary")
         if stores:
-            solara.Select("or a store found here", values=stores, value=None, on_value=es.open, style={"max-width": "260px"})
+            solara.Select(
+                "or a store found here", values=stores, value=None, on_value=es.open, style={"max-width": "260px"}
+            )
     if es.status.value:
         solara.ProgressLinear(True)
         solara.Text(es.status.value)
@@ -185,7 +187,9 @@ def OutcomeView(es: ExploreState, opened: Opened):
     with solara.Row(style={"flex-wrap": "wrap"}):
         solara.Select("Outcome", values=opened.outcomes, value=es.outcome, style={"max-width": "240px"})
         solara.Select("Factor (x axis)", values=opened.factors, value=es.x, style={"max-width": "240px"})
-        solara.Select("Second factor (colour)", values=[NONE, *opened.factors], value=es.colour, style={"max-width": "240px"})
+        solara.Select(
+            "Second factor (colour)", values=[NONE, *opened.factors], value=es.colour, style={"max-width": "240px"}
+        )
     valid = outcome in opened.runs.columns and x in opened.runs.columns
     second = colour if colour != NONE and colour != x else None
     spec = solara.use_memo(
@@ -206,7 +210,9 @@ def OutcomeView(es: ExploreState, opened: Opened):
 @solara.component
 def ReplayView(es: ExploreState):
     replayed = es.replayed.value
-    specs = solara.use_memo(lambda: charts.replay_figures(replayed.firms, replayed.stored) if replayed else [], [replayed])
+    specs = solara.use_memo(
+        lambda: charts.replay_figures(replayed.firms, replayed.stored) if replayed else [], [replayed]
+    )
     if replayed is None:
         return
     shown = {k: v for k, v in replayed.row.items() if k not in ("status", "error")}
