@@ -293,6 +293,7 @@ def test_scenario_switch_loads_its_parameters() -> None:
     assert st.overrides.value == SMALL  # the old scenario's edits are gone, the small market kept
     frame = st.frame.value
     assert frame.pressure_path[-1] > frame.pressure_path[0]  # digital_shift's rising P(t)
+    click(rc, "Environment (uncertainties)")
     texts = [w.v_model for w in rc.find(v.TextField).widgets if str(w.label).startswith("pressure")]
     assert texts and texts[0].startswith("0:0.3")
 
@@ -316,7 +317,9 @@ def test_bad_values_show_one_line_messages_and_never_build() -> None:
     assert not st.set_param("propensity_concentration", 0.0)
     assert "propensity_concentration" in alerts(rc)[0]
     st.set_param("propensity_concentration", 12.0)
-    # a path typed wrongly in the page's own text field
+    # a path typed wrongly in the page's own text field (its group opened first)
+    assert not [w for w in rc.find(v.TextField).widgets if str(w.label).startswith("threat")]
+    click(rc, "Environment (uncertainties)")
     field = next(w for w in rc.find(v.TextField).widgets if str(w.label).startswith("threat"))
     field.v_model = "soon:0.5"
     field.fire_event("keyup.enter", {})

@@ -562,16 +562,42 @@ def _legend_key(panel: dict[str, Any]) -> str:
     return " &nbsp;".join(items)
 
 
+TITLE_PX, BOTTOM_PX, MARGIN_T, MARGIN_B, MARGIN_L, MARGIN_R = 50, 26, 8, 8, 55, 50
+
+
+def headers(panels: list[dict[str, Any]], rows: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Each panel's title and legend key with its place over a :func:`compose` figure: ``top``
+    in pixels from the figure's top, ``left`` as a fraction of the plotting width."""
+    out = []
+    it = iter(panels)
+    top = 0
+    for count, h in rows:
+        for col in range(count):
+            panel = next(it)
+            pl = panel["layout"]
+            out.append(
+                {
+                    "title": (pl.get("title") or {}).get("text", ""),
+                    "key": (pl.get("meta") or {}).get("key") or _legend_key(panel),
+                    "top": top + MARGIN_T + 2,
+                    "left": 0.0 if count == 1 or col == 0 else 0.56,
+                }
+            )
+        top += h
+    return out
+
+
 def compose(panels: list[dict[str, Any]], rows: list[tuple[int, int]], height: int | None = None) -> dict[str, Any]:
     """Lay several figure dicts out as panels of one figure (one plotly update a step instead of one
     per chart). ``rows`` gives each row's panel count (1 or 2) and height in pixels; each panel
-    keeps its axes, shapes and annotations, and its title and legend become a text header."""
-    title_px, bottom_px, margin_t, margin_b = 50, 26, 8, 8
+    keeps its axes, shapes and annotations. Titles and legends are left to :func:`headers` (HTML
+    over the figure: text in a plotly figure is measured again on every redraw)."""
+    title_px, bottom_px, margin_t, margin_b = TITLE_PX, BOTTOM_PX, MARGIN_T, MARGIN_B
     total = height or sum(h for _, h in rows)
     paper = total - margin_t - margin_b
     layout: dict[str, Any] = {
         "height": total,
-        "margin": {"l": 55, "r": 50, "t": margin_t, "b": margin_b},
+        "margin": {"l": MARGIN_L, "r": MARGIN_R, "t": margin_t, "b": margin_b},
         "showlegend": False,
         "uirevision": "run",
         "plot_bgcolor": "white",
@@ -616,22 +642,6 @@ def compose(panels: list[dict[str, Any]], rows: list[tuple[int, int]], height: i
                 )
             for a in pl.get("annotations", []):
                 layout["annotations"].append({**a, "xref": xname, "yref": f"{yname} domain"})
-            title = (pl.get("title") or {}).get("text", "")
-            key = (pl.get("meta") or {}).get("key") or _legend_key(panel)
-            layout["annotations"].append(
-                {
-                    "text": f"<b>{title}</b>" + (f"<br><span style='font-size:10px'>{key}</span>" if key else ""),
-                    "x": x0,
-                    "y": 1.0 - (top + 4) / paper,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "xanchor": "left",
-                    "yanchor": "top",
-                    "align": "left",
-                    "showarrow": False,
-                    "font": {"size": 13},
-                }
-            )
         top += h
     return {"data": data, "layout": layout}
 
@@ -641,9 +651,19 @@ RUN_PANELS = ("influence", "budget", "network", "capabilities", "market", "reven
 RUN_ROWS = [(2, 320), (2, 320), (2, 320), (1, 210)]
 
 
+def run_panels(frame: Any, firm: int) -> list[dict[str, Any]]:
+    return [*(RUN_CHARTS[k](frame, firm) for k in RUN_PANELS), environment_figure(frame)]
+
+
 def run_figure(frame: Any, firm: int) -> dict[str, Any]:
     """Everything the Run page plots, as one figure: influence, budget, network, capabilities,
-    market shares, revenue and profit, and P(t)/H(t) with the current quarter."""
-    panels = [RUN_CHARTS[k](frame, firm) for k in RUN_PANELS]
-    panels.append(environment_figure(frame))
-    return compose(panels, RUN_ROWS)
+    market shares, revenue and profit, and P(t)/H(t) with the current quarter. Tick labels of the
+    quarter axis only under the lowest panel of each column."""
+    fig = compose(run_panels(frame, firm), RUN_ROWS)
+    for key in ("xaxis", "xaxis2", "xaxis4"):  # influence, budget, capabilities (the network has no axes)
+        fig["layout"][key]["showticklabels"] = False
+    return fig
+
+
+def run_headers(frame: Any, firm: int) -> list[dict[str, Any]]:
+    return headers(run_panels(frame, firm), RUN_ROWS)

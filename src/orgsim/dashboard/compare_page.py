@@ -8,6 +8,7 @@ worker thread with progress; the page stays responsive and can cancel it.
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ import solara
 from orgsim.config import ConfigError, ScenarioConfig
 from orgsim.dashboard import charts
 from orgsim.dashboard.state import Worker, use_session
-from orgsim.dashboard.widgets import ErrorLine, LiveFigure
+from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, LiveFigure
 
 #: per-quarter series shown as ensemble bands (means over firms): column -> (title, y axis)
 SERIES = {
@@ -346,10 +347,14 @@ def CompareResults(cs: CompareState):
         table[c] = table[c].map(lambda x: f"{x:.4g}")
     table["95 % CI"] = "[" + table["ci low"] + ", " + table["ci high"] + "]"
     table["excludes 0"] = table["excludes 0"].map({True: "yes", False: "no"})
-    solara.DataFrame(
-        table[["outcome", "variant", "reference mean", "variant mean", "difference", "95 % CI", "excludes 0"]],
-        items_per_page=len(table),
+    cols = ["outcome", "variant", "reference mean", "variant mean", "difference", "95 % CI", "excludes 0"]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+        for row in table[cols].itertuples(index=False)
     )
+    solara.Style(TABLE_CSS)
+    solara.HTML(tag="div", unsafe_innerHTML=f"<table><tr>{head}</tr>{body}</table>", classes=["orgsim-firms"])
 
 
 @solara.component

@@ -19,7 +19,7 @@ from orgsim.dashboard.state import (
     param_spec,
     use_session,
 )
-from orgsim.dashboard.widgets import ErrorLine, LiveFigure
+from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, LiveFigure
 
 
 def scenario_names() -> list[str]:
@@ -70,11 +70,30 @@ def ParamGroups(st: RunState):
     base = solara.use_memo(lambda: _safe_base(st), [scenario])
     if base is None:
         return
-    for group, names in PARAM_GROUPS.items():
-        with solara.Details(GROUP_TITLES[group], expand=group == "levers"):
-            with solara.Column(gap="4px"):
-                for name in names:
-                    ParamInput(st, name, base)
+    for group in PARAM_GROUPS:
+        ParamGroup(st, group, base)
+
+
+@solara.component
+def ParamGroup(st: RunState, group: str, base: Any):
+    """A collapsible group whose inputs exist only while it is open (a smaller page to reconcile
+    on every step)."""
+    is_open, set_open = solara.use_state(group == "levers")
+    changed = [n for n in PARAM_GROUPS[group] if n in st.overrides.value and n not in st.keep]
+    title = GROUP_TITLES[group] + (f" · {len(changed)} changed" if changed else "")
+    solara.Button(
+        title,
+        icon_name="mdi-chevron-up" if is_open else "mdi-chevron-down",
+        on_click=lambda: set_open(not is_open),
+        text=True,
+        block=True,
+        style={"justify-content": "space-between", "text-transform": "none"},
+        classes=["orgsim-group"],
+    )
+    if is_open:
+        with solara.Column(gap="4px", style={"padding-left": "8px"}):
+            for name in PARAM_GROUPS[group]:
+                ParamInput(st, name, base)
 
 
 def _safe_base(st: RunState) -> Any:
@@ -160,6 +179,7 @@ def RunCharts(st: RunState):
 def RunView(st: RunState, frame: Frame):
     firm = min(st.firm.value, frame.n_firms - 1)
     spec = solara.use_memo(lambda: charts.run_figure(frame, firm), [frame, firm])
+    heads = solara.use_memo(lambda: charts.run_headers(frame, firm), [frame, firm])
     with solara.Row(style={"align-items": "center"}):
         solara.Select(
             "Firm",
@@ -169,16 +189,27 @@ def RunView(st: RunState, frame: Frame):
             style={"max-width": "120px"},
         )
         StatusLine(frame)
-    LiveFigure(spec)
+    with solara.Column(gap="0px", style={"position": "relative", "width": "100%"}):
+        LiveFigure(spec)
+        PanelHeaders(heads)
     FirmTable(frame, firm)
 
 
-TABLE_CSS = """
-.orgsim-firms table { border-collapse: collapse; font-size: 12px; }
-.orgsim-firms th, .orgsim-firms td { padding: 2px 8px; border-bottom: 1px solid #e5e5e5; text-align: right; }
-.orgsim-firms th { color: #555; font-weight: 600; }
-.orgsim-firms tr.selected td { background: #eef4ff; font-weight: 600; }
-"""
+@solara.component
+def PanelHeaders(heads: list[dict[str, Any]]):
+    """Panel titles and legend keys as HTML over the run figure (no text for plotly to measure)."""
+    margin = charts.MARGIN_L + charts.MARGIN_R
+    items = "".join(
+        f"<div style='position:absolute; top:{h['top']}px; left:calc({charts.MARGIN_L}px + {h['left']} * (100% - {margin}px));'>"
+        f"<b>{h['title']}</b><br><span style='font-size:11px'>{h['key']}</span></div>"
+        for h in heads
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=items,
+        style="position:absolute; top:0; left:0; right:0; pointer-events:none; font-size:13px; color:#333;",
+        classes=["orgsim-panel-headers"],
+    )
 
 
 @solara.component

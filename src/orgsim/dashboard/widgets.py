@@ -10,6 +10,14 @@ import ipyvuetify as v
 import solara
 import traitlets
 
+#: the style of the HTML tables (firms, differences)
+TABLE_CSS = """
+.orgsim-firms table { border-collapse: collapse; font-size: 12px; }
+.orgsim-firms th, .orgsim-firms td { padding: 2px 8px; border-bottom: 1px solid #e5e5e5; text-align: right; }
+.orgsim-firms th { color: #555; font-weight: 600; }
+.orgsim-firms tr.selected td { background: #eef4ff; font-weight: 600; }
+"""
+
 #: plotly's config for every chart: follow the container's width, no logo
 PLOT_CONFIG = {"responsive": True, "displaylogo": False}
 
