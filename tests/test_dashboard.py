@@ -99,11 +99,13 @@ def test_frame_matches_the_firm_table(frame: Frame) -> None:
 
 def test_influence_figure_shows_firm_mean_and_band(frame: Frame) -> None:
     fig = charts.influence_figure(frame, 2)
-    assert len(fig["data"]) == 12  # per role: band low, band high, mean, firm
+    assert len(fig["data"]) == 9  # per role: band, mean, firm
     by_name = {t["name"]: t for t in fig["data"]}
     np.testing.assert_allclose(by_name["CMO firm 2"]["y"], frame.data["influence_cmo"][:, 2], atol=1e-6)
     np.testing.assert_allclose(by_name["CIO mean"]["y"], frame.data["influence_cio"].mean(axis=1), atol=1e-6)
-    assert by_name["CFO range of firms"]["fill"] == "tonexty"
+    band = by_name["CFO range of firms"]
+    assert band["fill"] == "toself" and len(band["y"]) == 2 * (frame.step + 1)
+    np.testing.assert_allclose(band["y"][: frame.step + 1], frame.data["influence_cfo"].max(axis=1), atol=1e-6)
     assert fig["layout"]["xaxis"]["range"] == [0, 12]
     go.Figure(fig)  # plotly accepts it
 
@@ -126,8 +128,10 @@ def test_budget_network_capabilities_market_revenue_environment(frame: Frame) ->
     caps = charts.capabilities_figure(frame, f)
     assert {t["name"] for t in caps["data"]} == {"incidents", *(label for _, label, _ in charts.CAPABILITIES)}
     market = charts.market_share_figure(frame, f)
-    assert len(market["data"]) == frame.n_firms
-    np.testing.assert_allclose(sum(np.array(t["y"]) for t in market["data"]), 1.0, atol=1e-5)
+    others, own = market["data"]
+    np.testing.assert_allclose(own["y"], frame.data["market_share"][:, f], atol=1e-6)
+    others_y = np.array([np.nan if y is None else y for y in others["y"]]).reshape(frame.n_firms - 1, -1)[:, :-1]
+    np.testing.assert_allclose(others_y.sum(axis=0) + own["y"], 1.0, atol=1e-5)
     rev = charts.revenue_profit_figure(frame, f)
     np.testing.assert_allclose(rev["data"][0]["y"], frame.data["revenue"][:, f], rtol=1e-6)
     env = charts.environment_figure(frame)
@@ -147,16 +151,16 @@ def test_apply_spec_updates_in_place_and_replaces_on_new_structure(frame: Frame)
     widget = go.FigureWidget()
     first = charts.influence_figure(frame, 0)
     assert apply_spec(widget, None, first) == "replace"
-    assert len(widget.data) == 12
+    assert len(widget.data) == 9
     trace_ids = [t.uid for t in widget.data]
     second = charts.influence_figure(frame, 1)
     assert apply_spec(widget, first, second) == "update"
     assert [t.uid for t in widget.data] == trace_ids  # the same traces, new values
-    np.testing.assert_allclose(widget.data[3].y, frame.data["influence_cmo"][:, 1], atol=1e-6)
+    np.testing.assert_allclose(widget.data[2].y, frame.data["influence_cmo"][:, 1], atol=1e-6)
     assert apply_spec(widget, second, second) == "none"
     market = charts.market_share_figure(frame, 0)
     assert apply_spec(widget, second, market) == "replace"
-    assert len(widget.data) == frame.n_firms
+    assert len(widget.data) == 2
 
 
 def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
@@ -167,7 +171,7 @@ def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
         frames.append(Frame.of(m))
     a, b = (charts.run_figure(f, 1) for f in frames[1:])
     names = {t.get("name") for t in a["data"]}
-    assert {"CMO firm 1", "marketing", "incidents", "firm 3", "profit, firm 1", "pressure P(t)"} <= names
+    assert {"CMO firm 1", "marketing", "incidents", "firm 1", "other firms", "profit, firm 1", "pressure P(t)"} <= names
     axes = {k for k in a["layout"] if k.startswith(("xaxis", "yaxis"))}
     assert len([k for k in axes if k.startswith("xaxis")]) == 7
     assert all(t["xaxis"].replace("x", "xaxis") in axes or t["xaxis"] == "x" for t in a["data"])
@@ -237,7 +241,7 @@ def test_run_page_steps_and_charts_change() -> None:
     data = st.frame.value.data
     np.testing.assert_allclose(trace(fig, "CMO firm 0").y, data["influence_cmo"][:, 0], atol=1e-6)
     np.testing.assert_allclose(trace(fig, "incidents").y, data["incidents"][:, 0])
-    np.testing.assert_allclose(trace(fig, "firm 5").y, data["market_share"][:, 5], atol=1e-6)
+    np.testing.assert_allclose(trace(fig, "firm 0").y, data["market_share"][:, 0], atol=1e-6)
     assert fig.layout.shapes[0].x0 == 3  # the current quarter on P(t) and H(t)
     assert [t.uid for t in fig.data] == uids  # updated in place, not redrawn
     # another firm: the same figure, the firm's values

@@ -93,31 +93,21 @@ def _layout(title: str, horizon: int | None = None, y_title: str = "", **extra: 
 
 
 def _band(x: list[int], lo: Any, hi: Any, colour: str, name: str, group: str) -> list[dict[str, Any]]:
-    """A filled band between ``lo`` and ``hi`` (two traces: lower edge, then upper filled to it)."""
+    """A filled band between ``lo`` and ``hi``: one closed polygon trace (cheaper than two)."""
+    lo_l, hi_l = _list(lo), _list(hi)
     return [
         {
             "type": "scatter",
-            "x": x,
-            "y": _list(lo),
+            "x": [*x, *x[::-1]],
+            "y": [*hi_l, *lo_l[::-1]],
             "mode": "lines",
             "line": {"width": 0, "color": colour},
-            "showlegend": False,
-            "hoverinfo": "skip",
-            "legendgroup": group,
-            "name": f"{name} low",
-        },
-        {
-            "type": "scatter",
-            "x": x,
-            "y": _list(hi),
-            "mode": "lines",
-            "line": {"width": 0, "color": colour},
-            "fill": "tonexty",
+            "fill": "toself",
             "fillcolor": _rgba(colour, 0.18),
             "name": name,
             "legendgroup": group,
             "hoverinfo": "skip",
-        },
+        }
     ]
 
 
@@ -295,20 +285,36 @@ def capabilities_figure(frame: Any, firm: int) -> dict[str, Any]:
 
 
 def market_share_figure(frame: Any, firm: int) -> dict[str, Any]:
-    """Every firm's market share; the selected firm thicker."""
+    """The selected firm's market share against every other firm's (thin grey lines: one trace)."""
     x = _steps(frame)
     shares = frame.data["market_share"]
+    others_x: list[Any] = []
+    others_y: list[Any] = []
+    others_text: list[Any] = []
+    for i in range(frame.n_firms):
+        if i != firm:
+            others_x += [*x, None]
+            others_y += [*_list(shares[:, i]), None]
+            others_text += [f"firm {i}"] * len(x) + [None]
     data = [
         {
             "type": "scatter",
-            "x": x,
-            "y": _list(shares[:, i]),
+            "x": others_x,
+            "y": others_y,
+            "text": others_text,
             "mode": "lines",
-            "line": {"color": PALETTE[i % len(PALETTE)], "width": 3.5 if i == firm else 1.2},
-            "opacity": 1.0 if i == firm else 0.6,
-            "name": f"firm {i}",
-        }
-        for i in range(frame.n_firms)
+            "line": {"color": "#9aa5b1", "width": 1.2},
+            "name": "other firms",
+            "hovertemplate": "%{text}: %{y:.3f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "x": x,
+            "y": _list(shares[:, firm]),
+            "mode": "lines",
+            "line": {"color": PALETTE[0], "width": 3},
+            "name": f"firm {firm}",
+        },
     ]
     return {"data": data, "layout": _layout("Market shares", frame.horizon, "share of customers")}
 
@@ -575,9 +581,15 @@ def headers(panels: list[dict[str, Any]], rows: list[tuple[int, int]]) -> list[d
         for col in range(count):
             panel = next(it)
             pl = panel["layout"]
+            units = [
+                (pl.get(a) or {}).get("title", {}).get("text", "")
+                for a in ("yaxis", "yaxis2")
+                if (pl.get(a) or {}).get("title", {}).get("text")
+            ]
             out.append(
                 {
                     "title": (pl.get("title") or {}).get("text", ""),
+                    "unit": " · ".join(units) + (" (right axis)" if len(units) > 1 else ""),
                     "key": (pl.get("meta") or {}).get("key") or _legend_key(panel),
                     "top": top + MARGIN_T + 2,
                     "left": 0.0 if count == 1 or col == 0 else 0.56,
@@ -623,6 +635,7 @@ def compose(panels: list[dict[str, Any]], rows: list[tuple[int, int]], height: i
             xname, yname = _axis_name("x", xa), _axis_name("y", ya)
             layout[_layout_key("x", xa)] = {**pl.get("xaxis", {}), "domain": [x0, x1], "anchor": yname}
             yaxis = {**pl.get("yaxis", {}), "domain": [y0, y1], "anchor": xname}
+            yaxis.pop("title", None)  # the unit goes to the HTML header
             if "scaleanchor" in yaxis:
                 yaxis["scaleanchor"] = xname
             layout[_layout_key("y", ya)] = yaxis
@@ -630,7 +643,9 @@ def compose(panels: list[dict[str, Any]], rows: list[tuple[int, int]], height: i
             if "yaxis2" in pl:
                 axis += 1
                 y2name = _axis_name("y", axis)
-                layout[_layout_key("y", axis)] = {**pl["yaxis2"], "overlaying": yname, "anchor": xname}
+                y2 = {**pl["yaxis2"], "overlaying": yname, "anchor": xname}
+                y2.pop("title", None)
+                layout[_layout_key("y", axis)] = y2
             for t in panel["data"]:
                 t = dict(t)
                 t["xaxis"] = xname

@@ -19,7 +19,7 @@ from orgsim.dashboard.state import (
     param_spec,
     use_session,
 )
-from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, LiveFigure
+from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, PushFigure, PushHTML, Resizer
 
 
 def scenario_names() -> list[str]:
@@ -152,81 +152,89 @@ def _description(st: RunState) -> str:
         return ""
 
 
-@solara.component
-def StatusLine(frame: Frame):
+def status_html(frame: Frame) -> str:
     ms = frame.step_ms
     timing = f" · model step {ms:.0f} ms" if ms is not None else ""
     state = " · finished" if not frame.running else ""
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=f"<b>{html.escape(frame.scenario)}</b>, seed {frame.seed} · "
-        f"<b class='orgsim-quarter'>quarter {frame.step} of {frame.horizon}</b> · {frame.n_firms} firms{state}{timing}",
-        style={"font-size": "14px"},
+    return (
+        f"<b>{html.escape(frame.scenario)}</b>, seed {frame.seed} · "
+        f"<b class='orgsim-quarter'>quarter {frame.step} of {frame.horizon}</b> · {frame.n_firms} firms{state}{timing}"
     )
 
 
-@solara.component
-def RunCharts(st: RunState):
-    frame = st.frame.value
-    if frame is None:
-        solara.ProgressLinear(True)
-        solara.Text(st.status.value or "building the model …")
-    else:
-        RunView(st, frame)
-
-
-@solara.component
-def RunView(st: RunState, frame: Frame):
-    firm = min(st.firm.value, frame.n_firms - 1)
-    spec = solara.use_memo(lambda: charts.run_figure(frame, firm), [frame, firm])
-    heads = solara.use_memo(lambda: charts.run_headers(frame, firm), [frame, firm])
-    with solara.Row(style={"align-items": "center"}):
-        solara.Select(
-            "Firm",
-            values=[str(i) for i in range(frame.n_firms)],
-            value=str(firm),
-            on_value=lambda v: st.firm.set(int(v)),
-            style={"max-width": "120px"},
-        )
-        StatusLine(frame)
-    with solara.Column(gap="0px", style={"position": "relative", "width": "100%"}):
-        LiveFigure(spec)
-        PanelHeaders(heads)
-    FirmTable(frame, firm)
-
-
-@solara.component
-def PanelHeaders(heads: list[dict[str, Any]]):
-    """Panel titles and legend keys as HTML over the run figure (no text for plotly to measure)."""
+def headers_html(frame: Frame, firm: int) -> str:
+    """Panel titles, units and legend keys, placed over the run figure (no text for plotly to measure)."""
     margin = charts.MARGIN_L + charts.MARGIN_R
-    items = "".join(
+    return "".join(
         f"<div style='position:absolute; top:{h['top']}px; left:calc({charts.MARGIN_L}px + {h['left']} * (100% - {margin}px));'>"
-        f"<b>{h['title']}</b><br><span style='font-size:11px'>{h['key']}</span></div>"
-        for h in heads
-    )
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=items,
-        style="position:absolute; top:0; left:0; right:0; pointer-events:none; font-size:13px; color:#333;",
-        classes=["orgsim-panel-headers"],
+        f"<b>{h['title']}</b>"
+        + (f" <span style='font-size:11px; color:#666'>({h['unit']})</span>" if h["unit"] else "")
+        + f"<br><span style='font-size:11px'>{h['key']}</span></div>"
+        for h in charts.run_headers(frame, firm)
     )
 
 
-@solara.component
-def FirmTable(frame: Frame, firm: int):
-    """The firms at the current quarter: one HTML table (a single widget update per step)."""
+def table_html(frame: Frame, firm: int) -> str:
+    """The firms at the current quarter as one HTML table."""
     rows = charts.firm_rows(frame)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in rows.columns)
     body = "".join(
         f"<tr class='{'selected' if i == firm else ''}'>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
         for i, row in enumerate(rows.itertuples(index=False))
     )
+    return f"<b>Firms at quarter {frame.step}</b><table><tr>{head}</tr>{body}</table>"
+
+
+@solara.component
+def RunCharts(st: RunState):
+    """Re-renders only when a new model is built (``version``); quarters arrive by subscription."""
+    version = st.version.value
+    if st.frame.peek() is None:
+        solara.ProgressLinear(True)
+        solara.Text(st.status.value or "building the model …")
+    else:
+        RunView(st, version)
+
+
+@solara.component
+def RunView(st: RunState, version: int):
+    """The run figure, its panel headers, the status line and the firm table.
+
+    A step does not re-render the page: these widgets subscribe to the store's ``frame`` and
+    take each new quarter straight in (one plotly update, three HTML updates), so a step's server
+    work is the model and these updates.
+    """
+    frame0 = st.frame.peek()
+    firm = min(st.firm.value, frame0.n_firms - 1)
+    n_firms = frame0.n_firms
+    deps = (firm, version)
+
+    def fits(frame: Frame | None) -> bool:
+        return frame is not None and frame.n_firms == n_firms  # else a new model: rebuilt (version)
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.Select(
+            "Firm",
+            values=[str(i) for i in range(n_firms)],
+            value=str(firm),
+            on_value=lambda v: st.firm.set(int(v)),
+            style={"max-width": "120px"},
+        )
+        PushHTML(st.frame, lambda f: status_html(f) if fits(f) else None, deps, {"style": "font-size: 14px"})
+    with solara.Column(gap="0px", style={"position": "relative", "width": "100%"}):
+        PushFigure(st.frame, lambda f: charts.run_figure(f, firm) if fits(f) else None, deps)
+        Resizer.element()
+        PushHTML(
+            st.frame,
+            lambda f: headers_html(f, firm) if fits(f) else None,
+            deps,
+            {
+                "class": "orgsim-panel-headers",
+                "style": "position:absolute; top:0; left:0; right:0; pointer-events:none; font-size:13px; color:#333;",
+            },
+        )
     solara.Style(TABLE_CSS)
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=f"<b>Firms at quarter {frame.step}</b><table><tr>{head}</tr>{body}</table>",
-        classes=["orgsim-firms"],
-    )
+    PushHTML(st.frame, lambda f: table_html(f, firm) if fits(f) else None, deps, {"class": "orgsim-firms"})
 
 
 @solara.component

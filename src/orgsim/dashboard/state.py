@@ -288,6 +288,7 @@ class RunState:
         self.speed = solara.reactive(4.0)  # quarters per second while playing
         self.status = solara.reactive("")  # what the worker is doing ("" = idle)
         self.finished = solara.reactive(False)  # the model has run its last quarter
+        self.version = solara.reactive(0)  # counts the models built (the charts rebuild on a new one)
         self.model: Any = None
         self._lock = threading.RLock()
         self.worker = Worker("run", on_error=self.error.set)
@@ -380,10 +381,10 @@ class RunState:
         self.firm.set(min(self.firm.value, frame.n_firms - 1))
         self.finished.set(False)
         self.frame.set(frame)
+        self.version.set(self.version.value + 1)
 
     def step(self, n: int = 1) -> None:
         """Advance the model by ``n`` quarters (in the background)."""
-        log.debug("step requested")
         self.worker.submit(lambda: self._advance(n))
 
     def _advance(self, n: int) -> bool:
@@ -400,9 +401,9 @@ class RunState:
                 done += 1
             frame = Frame.of(model, (time.perf_counter() - start) * 1000.0 / max(done, 1))
         t_set = time.perf_counter()
-        self.frame.set(frame)  # one reactive change per step: only the charts re-render
+        self.frame.set(frame)  # one reactive change per step: the charts take it by subscription
         log.debug(
-            "step %.1f ms, frame %.1f ms, render %.1f ms",
+            "model %.1f ms, frame %.1f ms, page %.1f ms",
             frame.step_ms or 0,
             (t_set - start) * 1000 - (frame.step_ms or 0) * max(done, 1),
             (time.perf_counter() - t_set) * 1000,

@@ -140,6 +140,50 @@ def _Figure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None = 
     return element
 
 
+@solara.component
+def PushFigure(source: Any, make: Callable[[Any], dict[str, Any] | None], deps: tuple = ()):
+    """A figure fed by a reactive value without re-rendering the page: ``make(value)`` builds the
+    figure dict (None: leave it), applied in place whenever ``source`` changes."""
+    previous = solara.use_ref(None)
+    element = figure_class().element()
+
+    def connect() -> Callable[[], None]:
+        widget = solara.get_widget(element)
+
+        def push(value: Any) -> None:
+            spec = make(value)
+            if spec is not None:
+                apply_spec(widget, previous.current, spec)
+                previous.current = spec
+
+        push(source.peek())
+        return source.subscribe(push)
+
+    solara.use_effect(connect, list(deps))
+    return element
+
+
+@solara.component
+def PushHTML(source: Any, make: Callable[[Any], str | None], deps: tuple = (), attributes: dict | None = None):
+    """HTML fed by a reactive value without re-rendering the page (see :func:`PushFigure`)."""
+    element = solara.widgets.HTML.element(
+        tag="div", unsafe_innerHTML=make(source.peek()) or "", attributes=attributes or {}
+    )
+
+    def connect() -> Callable[[], None]:
+        widget = solara.get_widget(element)
+
+        def push(value: Any) -> None:
+            text = make(value)
+            if text is not None:
+                widget.unsafe_innerHTML = text
+
+        return source.subscribe(push)
+
+    solara.use_effect(connect, list(deps))
+    return element
+
+
 def ErrorLine(message: str | None):
     """A one-line error in the page (never a traceback)."""
     if message:
