@@ -96,9 +96,17 @@ def apply_spec(widget: Any, old: dict[str, Any] | None, new: dict[str, Any]) -> 
             ]
             for k in changed
         }
-        widget.plotly_update(
-            restyle_data=restyle, relayout_data=layout_diff, trace_indexes=list(range(len(new["data"])))
-        )
+        indexes = list(range(len(new["data"])))
+        send = getattr(widget, "_send_update_msg", None)
+        perform = getattr(widget, "_perform_plotly_update", None)
+        if send is None or perform is None:  # pragma: no cover - another plotly
+            widget.plotly_update(restyle_data=restyle, relayout_data=layout_diff, trace_indexes=indexes)
+            return "update"
+        # the browser first ("_undefined_" is plotly's wire form of Undefined), then the Python copy
+        # of the figure (validated), so the browser redraws while Python checks the values
+        wire = {k: ["_undefined_" if x is Undefined else x for x in vals] for k, vals in restyle.items()}
+        send(restyle_data=wire, relayout_data=layout_diff, trace_indexes=indexes)
+        perform(restyle_data=restyle, relayout_data=layout_diff, trace_indexes=indexes)
         return "update"
     n_old = len(widget.data)
     widget.layout = {"template": "none", **new["layout"]}
