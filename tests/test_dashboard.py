@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipyvuetify as v
@@ -535,3 +536,36 @@ def test_find_stores(sweep_store: Any) -> None:
     from orgsim.dashboard.explore_page import find_stores
 
     assert find_stores(sweep_store.parent) == ["store"]
+
+
+# -- offline assets ----------------------------------------------------------------------------
+
+
+def test_assets_are_read_from_the_installed_solara() -> None:
+    import solara as solara_pkg
+
+    from orgsim.dashboard import assets
+
+    packages = dict(assets.required_packages())
+    assert packages["@widgetti/solara-vuetify-app"] and packages["requirejs"] and packages["font-awesome"]
+    template = (Path(solara_pkg.__file__).parent / "server/templates/solara.html.j2").read_text()
+    assert f"@widgetti/solara-vuetify-app@{packages['@widgetti/solara-vuetify-app']}/" in template
+    assert not any("vuetify3" in name for name in packages)  # ipyvuetify < 3: the Vuetify 2 app only
+
+
+def test_assets_skip_what_is_there_and_fail_in_one_line_without_npm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orgsim.dashboard import assets
+
+    monkeypatch.setenv("PATH", str(tmp_path / "no-npm-here"))
+    for name, version in assets.required_packages():
+        (tmp_path / "full" / f"{name}@{version}").mkdir(parents=True)
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path / "full"))
+    assert assets.cache_dir() == tmp_path / "full"
+    assert assets.main([]) == 0  # everything present: npm is not needed
+    assert "all" in capsys.readouterr().out
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path / "empty"))
+    assert assets.main(["--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("orgsim.dashboard.assets: npm not found") and "\n" not in err
