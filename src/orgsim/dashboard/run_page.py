@@ -87,7 +87,7 @@ def ParamGroup(st: RunState, group: str, base: Any):
         on_click=lambda: set_open(not is_open),
         text=True,
         block=True,
-        style={"justify-content": "space-between", "text-transform": "none"},
+        style={"justify-content": "flex-start", "text-transform": "none", "font-weight": "600"},
         classes=["orgsim-group"],
     )
     if is_open:
