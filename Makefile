@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: run test install lint clean bench app
+.PHONY: run test install lint clean bench app screenshots
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "orgsim needs Python >= 3.12 ($(PYTHON) not found; set PYTHON=...)"; exit 2; }
@@ -38,6 +38,10 @@ test: $(STAMP)
 app: $(STAMP)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False SOLARA_ASSETS_PROXY_CACHE_DIR=$(CURDIR)/$(VENV)/share/solara/cdn \
 		$(BIN)/solara run app.py --host localhost --port 8765
+
+## Refresh the README's dashboard screenshots (docs/img/dashboard/) with the browser test.
+screenshots: $(STAMP)
+	ORGSIM_SCREENSHOTS=$(CURDIR)/docs/img/dashboard $(BIN)/python -m pytest -q tests/test_dashboard_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks
