@@ -17,7 +17,7 @@ from orgsim.scenarios import load
 
 
 def test_public_names():
-    assert set(orgsim.__all__) == {"Market", "Results", "__version__", "run", "simulate"}
+    assert set(orgsim.__all__) == {"Market", "Results", "__version__", "load", "run", "simulate"}
     for name in orgsim.__all__:
         assert getattr(orgsim, name) is not None
     assert orgsim.Results is api.Results and orgsim.simulate is api.simulate and orgsim.run is api.run
