@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -410,29 +409,11 @@ def _sweep(monkeypatch, spec: Path, out: Path, **fake) -> int:
     return main(["sweep", str(spec), "--out", str(out), "-q"])
 
 
-def _cli_has_analyze() -> bool:
-    from orgsim.cli import build_parser
-
-    subs = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return bool(subs) and "analyze" in subs[0].choices
-
-
 def analyze_cli(*argv: str) -> int:
-    """``orgsim analyze ...`` in-process: through orgsim.cli once it registers the command, else its parser."""
-    if _cli_has_analyze():
-        from orgsim.cli import main
+    """``orgsim analyze ...`` in-process, through orgsim.cli."""
+    from orgsim.cli import main
 
-        return main(["analyze", *argv])
-    from orgsim.config import ConfigError
-
-    parser = argparse.ArgumentParser(prog="orgsim")
-    an.add_analyze_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["analyze", *argv])
-    try:
-        return args.func(args)
-    except (ConfigError, OutputError) as err:
-        print(f"orgsim: error: {err}", file=sys.stderr)
-        return 2
+    return main(["analyze", *argv])
 
 
 def test_sobol_store_end_to_end(monkeypatch, tmp_path: Path, capsys) -> None:
@@ -578,7 +559,6 @@ def test_a_store_without_ok_runs_is_an_error(monkeypatch, tmp_path: Path) -> Non
         an.analyze(out)
 
 
-@pytest.mark.skipif(not _cli_has_analyze(), reason="orgsim.cli does not register 'analyze' yet")
 def test_orgsim_analyze_is_a_cli_command(monkeypatch, tmp_path: Path) -> None:
     from orgsim.cli import main
 

@@ -9,14 +9,13 @@ from typing import Any
 
 import ipyvuetify as v
 import numpy as np
+import plotly.graph_objects as go
 import pytest
+import solara
 
-solara = pytest.importorskip("solara")
-go = pytest.importorskip("plotly.graph_objects")
-
-from orgsim.config import ConfigError  # noqa: E402
-from orgsim.dashboard import charts  # noqa: E402
-from orgsim.dashboard.state import (  # noqa: E402
+from orgsim.config import ConfigError
+from orgsim.dashboard import charts
+from orgsim.dashboard.state import (
     Frame,
     RunState,
     Session,
@@ -25,8 +24,8 @@ from orgsim.dashboard.state import (  # noqa: E402
     parse_path,
     session_context,
 )
-from orgsim.dashboard.widgets import apply_spec  # noqa: E402
-from orgsim.model import Market  # noqa: E402
+from orgsim.dashboard.widgets import apply_spec
+from orgsim.model import Market
 
 SMALL = {"customers": 500, "steps": 8}
 
