@@ -270,6 +270,16 @@ def test_store_layout_and_load(serial_store: Path) -> None:
     }
 
 
+def test_load_selected_runs(serial_store: Path) -> None:
+    ids = ["p00003-r001", "p00001-r000"]
+    for table in ("runs", "series"):
+        full = orgsim.load(serial_store, table)
+        part = orgsim.load(serial_store, table, run_ids=ids)
+        expected = full[full["run_id"].isin(ids)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, expected)
+    assert orgsim.load(serial_store, run_ids=["p09999-r000"]).empty
+
+
 def test_rerun_of_a_complete_sweep_does_nothing(serial_store: Path) -> None:
     before = (serial_store / "_manifest.jsonl").read_bytes()
     rep = sw.sweep(serial_store.parent / "spec.toml", serial_store)

@@ -153,12 +153,15 @@ def read_design(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(_require(path) / DESIGN)
 
 
-def load(path: str | Path, table: str = "runs", include_failed: bool = False) -> pd.DataFrame:
+def load(
+    path: str | Path, table: str = "runs", include_failed: bool = False, run_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
     """One DataFrame of a store's ``runs`` (one row per run) or ``series`` (per run and quarter).
 
     Only parts the manifest names are read, and of each run only the rows of the part its last
     ``ok`` record names, so a crashed or resumed sweep reads exactly like an uninterrupted one.
     ``include_failed`` (runs table) adds failed runs with NaN outcomes and their ``error``.
+    ``run_ids`` reads only those runs (only the parts that hold them).
     """
     import pandas as pd
 
@@ -168,6 +171,10 @@ def load(path: str | Path, table: str = "runs", include_failed: bool = False) ->
     state = run_state(p)
     col = 2 if table == "series" else 1
     owner = {rid: st[col] for rid, st in state.items() if st[0] == "ok" and st[col]}
+    if run_ids is not None:
+        wanted = set(run_ids)
+        owner = {rid: part for rid, part in owner.items() if rid in wanted}
+        state = {rid: st for rid, st in state.items() if rid in wanted}
     frames = []
     for name in sorted(set(owner.values())):
         df = pd.read_parquet(p / table / name)
@@ -183,7 +190,7 @@ def load(path: str | Path, table: str = "runs", include_failed: bool = False) ->
         out["status"] = "ok"
         out["error"] = ""
         if include_failed:
-            failed = [r for r in latest_records(p).values() if r["status"] != "ok"]
+            failed = [r for r in latest_records(p).values() if r["status"] != "ok" and r["run_id"] in state]
             if failed:
                 rows = [
                     {

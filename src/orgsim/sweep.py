@@ -430,8 +430,7 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
     problems = []
     if rec.get("config_hash") and config_hash(cfg) != rec["config_hash"]:
         problems.append("configuration hash differs")
-    runs = load_table(path)
-    row = runs[runs["run_id"] == run_id].iloc[0]
+    row = load_table(path, run_ids=[run_id]).iloc[0]
     diff = [
         k
         for k in meta["outcomes"]
@@ -441,8 +440,7 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
         problems.append(f"outcomes differ: {', '.join(diff)}")
     n_series = 0
     if meta["series"]:
-        stored = load_table(path, "series")
-        stored = stored[stored["run_id"] == run_id].reset_index(drop=True)
+        stored = load_table(path, "series", run_ids=[run_id])
         cols = meta["series"]
         firms = res.firms[["step", "firm", *cols]]
         if meta["series_firms"] == "mean":
