@@ -82,16 +82,21 @@ def run_task(job: Job, task: Task) -> tuple[dict[str, Any], dict[str, Any] | Non
     row.update({k: res.outcomes[k] for k in job.outcomes})
     series = None
     if job.series:
-        firms = res.firms[["step", "firm", *job.series]]
-        if job.series_firms == "mean":
-            firms = firms.groupby("step", as_index=False)[list(job.series)].mean()
-            firms.insert(1, "firm", -1)
+        firms = series_table(res.firms, list(job.series), job.series_firms)
         series = firms.assign(run_id=task.run_id, point=task.point, rep=task.rep)[
             ["run_id", "point", "rep", "step", "firm", *job.series]
         ]
-        series["firm"] = series["firm"].astype("int32")
     record = _record(task, "ok", "", attempts, time.perf_counter() - start, config_hash(cfg))
     return record, row, series
+
+
+def series_table(firms: Any, cols: list[str], how: str) -> Any:
+    """The kept series of a run's firm table: every firm, or the mean over firms (firm = -1) per quarter."""
+    out = firms[["step", "firm", *cols]]
+    if how == "mean":
+        out = out.groupby("step", as_index=False)[cols].mean()
+        out.insert(1, "firm", -1)
+    return out.astype({"firm": "int32"})
 
 
 def _record(task: Task, status: str, error: str, attempts: int, duration: float, chash: str | None) -> dict[str, Any]:
@@ -442,9 +447,7 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
     if meta["series"]:
         stored = load_table(path, "series", run_ids=[run_id])
         cols = meta["series"]
-        firms = res.firms[["step", "firm", *cols]]
-        if meta["series_firms"] == "mean":
-            firms = firms.groupby("step", as_index=False)[cols].mean()
+        firms = series_table(res.firms, cols, meta["series_firms"])
         n_series = len(cols)
         if len(firms) != len(stored) or not all(
             np.array_equal(stored[c].to_numpy(dtype=float), firms[c].to_numpy(dtype=float)) for c in cols

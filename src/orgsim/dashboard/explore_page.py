@@ -98,8 +98,7 @@ def replay_run(opened: Opened, run_id: str) -> Replayed:
         raise ConfigError(str(err).splitlines()[0]) from None
     stored = None
     if opened.meta.get("series"):
-        series = load(opened.path, "series")
-        stored = series[series["run_id"] == run_id]
+        stored = load(opened.path, "series", run_ids=[run_id])
     row = opened.runs[opened.runs["run_id"] == run_id]
     return Replayed(run_id, bool(ok), message, res.firms, stored, row.iloc[0].to_dict() if len(row) else {})
 
