@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgsim.io import OutputError
+from orgsim.report import _num as report_num
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -817,17 +818,12 @@ def _role(meta: Mapping[str, Any], factor: str) -> str:
 
 
 def _num(x: Any) -> str:
+    """A number as the validation report writes it; anything else as text."""
     try:
         v = float(x)
     except (TypeError, ValueError):
         return str(x)
-    if not math.isfinite(v):
-        return "n/a"
-    if v == 0:
-        return "0"
-    if abs(v) >= 1000:
-        return f"{v:,.0f}"
-    return f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.2e}"
+    return report_num(v)
 
 
 def _cell(text: Any) -> str:
