@@ -282,7 +282,12 @@ def test_play_runs_to_the_end_and_stops() -> None:
     click(rc, "Play")
     wait_for(lambda: st.frame.value.step == 8 and not st.playing.value, what="the run to finish")
     assert not st.frame.value.running
-    wait_for(lambda: buttons(rc, "Step")[0].disabled and buttons(rc, "Play")[0].disabled, what="disabled buttons")
+
+    def all_disabled() -> bool:  # the Pause button turns back into Play on the next render
+        found = buttons(rc, "Step") + buttons(rc, "Play")
+        return len(found) == 2 and all(b.disabled for b in found)
+
+    wait_for(all_disabled, what="disabled buttons")
 
 
 def test_scenario_switch_loads_its_parameters() -> None:
