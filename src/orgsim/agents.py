@@ -19,8 +19,9 @@ class Executive(mesa.Agent):
 
     Holds a cooperation propensity toward each of its two peers (``coop[role]``), political
     effort, its beliefs about what joint work pays and, for the CMO, a propensity to brief the
-    CEO. Its influence
-    share lives in the model's ``influence`` array (the three shares of a firm sum to 1).
+    CEO. Its state lives in the model's arrays (``p_coop``, ``p_brief``, ``effort``, ``willing``,
+    ``payoff``, ``beliefs``, ``influence``; indexed by firm and role), which the attributes here
+    read and write, so the suite can also be stepped as arrays (:mod:`orgsim.suite`).
     """
 
     model: Market
@@ -29,18 +30,80 @@ class Executive(mesa.Agent):
         super().__init__(model)
         self.firm = firm
         self.role = role
-        self.coop = np.asarray(coop, dtype=float).copy()  # propensity toward each role; own entry unused
+        self.coop = np.asarray(coop, dtype=float)  # propensity toward each role; own entry unused
         self.coop[role] = 0.0
         self.brief = float(brief) if role == CMO else 0.0
         self.effort = float(effort)
-        self.willing = np.zeros(3, dtype=bool)
-        self.briefed = False
-        self.payoff = 0.0
         self.beliefs = model.beliefs[firm, role]  # per peer: payoff evidence (a view of the model's array)
-        self.fixed = np.zeros(3, dtype=bool)  # propensities held fixed by an experiment (focal firm)
         self.fixed_brief = False
         self._next_coop = self.coop.copy()
         self._next_brief = self.brief
+
+    # the executive's state, held in the model's arrays
+    @property
+    def coop(self) -> np.ndarray:
+        """Propensity toward each role (a view of the model's ``p_coop[firm, role]``)."""
+        return self.model.p_coop[self.firm, self.role]
+
+    @coop.setter
+    def coop(self, value: np.ndarray) -> None:
+        self.model.p_coop[self.firm, self.role] = value
+
+    @property
+    def brief(self) -> float:
+        return float(self.model.p_brief[self.firm]) if self.role == CMO else 0.0
+
+    @brief.setter
+    def brief(self, value: float) -> None:
+        if self.role == CMO:
+            self.model.p_brief[self.firm] = value
+
+    @property
+    def effort(self) -> float:
+        return float(self.model.effort[self.firm, self.role])
+
+    @effort.setter
+    def effort(self, value: float) -> None:
+        self.model.effort[self.firm, self.role] = value
+
+    @property
+    def willing(self) -> np.ndarray:
+        return self.model.willing[self.firm, self.role]
+
+    @willing.setter
+    def willing(self, value: np.ndarray) -> None:
+        self.model.willing[self.firm, self.role] = value
+
+    @property
+    def briefed(self) -> bool:
+        return bool(self.model.briefed[self.firm]) if self.role == CMO else False
+
+    @briefed.setter
+    def briefed(self, value: bool) -> None:
+        if self.role == CMO:
+            self.model.briefed[self.firm] = value
+
+    @property
+    def payoff(self) -> float:
+        return float(self.model.payoff[self.firm, self.role])
+
+    @payoff.setter
+    def payoff(self, value: float) -> None:
+        self.model.payoff[self.firm, self.role] = value
+
+    @property
+    def fixed(self) -> np.ndarray:
+        """Propensities held fixed by an experiment (focal firm), a view of the model's ``fixed``."""
+        return self.model.fixed[self.firm, self.role]
+
+    @property
+    def fixed_brief(self) -> bool:
+        return bool(self.model.fixed_brief[self.firm]) if self.role == CMO else False
+
+    @fixed_brief.setter
+    def fixed_brief(self, value: bool) -> None:
+        if self.role == CMO:
+            self.model.fixed_brief[self.firm] = value
 
     @property
     def role_name(self) -> str:
@@ -58,8 +121,9 @@ class Executive(mesa.Agent):
     def propose(self) -> None:
         """Decide, for this quarter, with whom to work and (CMO) whether to brief the CEO."""
         draws = self.rng.random(3)
-        self.willing = draws < self.coop
-        self.willing[self.role] = False
+        willing = draws < self.coop
+        willing[self.role] = False
+        self.willing = willing
         if self.role == CMO:
             self.briefed = bool(self.rng.random() < self.brief)
 

@@ -7,19 +7,20 @@ reconsiders and picks a firm by a multinomial logit over product quality, custom
 personalisation weighted by taste and pressure, word of mouth and a switching cost.
 
 Speed: the quarter's choice, the brand counts and the network's construction run as compiled loops
-(numba, ``cache=True``, compiled on first use and loaded from numba's cache afterwards) when numba is
-installed, and as vectorised numpy otherwise. Both paths draw the same uniforms from the model's
+(numba, ``cache=True``, compiled on first use and loaded from numba's cache afterwards), and as
+vectorised numpy with ``ORGSIM_NO_NUMBA=1`` (see :mod:`orgsim.jit`). Both paths draw the same uniforms from the model's
 generator in the same order and do the same floating-point operations in the same order, so they
 give the same results for a given seed (tests/test_benchmarks.py checks it).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from orgsim import jit
 
 
 @dataclass(frozen=True)
@@ -160,24 +161,17 @@ _KERNELS: dict[str, Any] = {}
 
 
 def _kernels() -> dict[str, Any] | None:
-    """The compiled loops, or None without numba (or with ORGSIM_NO_NUMBA=1): numpy is used then."""
-    if os.environ.get("ORGSIM_NO_NUMBA", "") not in ("", "0"):
-        return None
-    if not _KERNELS:
-        try:
-            import numba
-        except ImportError:
-            _KERNELS["none"] = None
-        else:
-            jit = numba.njit(cache=True, nogil=True)
-            _KERNELS.update(
-                ties=jit(_ties_loop),
-                count=jit(_count_loop),
-                reconsider=jit(_reconsider_loop),
-                choice=jit(_choice_loop),
-                write=jit(_write_loop),
-            )
-    return None if "none" in _KERNELS else _KERNELS
+    """The compiled loops, or None with ORGSIM_NO_NUMBA=1 (numpy is used then)."""
+    return jit.compiled(
+        _KERNELS,
+        {
+            "ties": _ties_loop,
+            "count": _count_loop,
+            "reconsider": _reconsider_loop,
+            "choice": _choice_loop,
+            "write": _write_loop,
+        },
+    )
 
 
 def _firm_terms(x: ChoiceInputs) -> tuple[np.ndarray, np.ndarray, float]:

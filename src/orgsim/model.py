@@ -7,7 +7,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from orgsim import budget, capabilities, influence, learning
+from orgsim import budget, capabilities, influence, learning, suite
 from orgsim.agents import Executive
 from orgsim.budget import CFO, CIO, CMO
 from orgsim.config import ScenarioConfig
@@ -149,6 +149,14 @@ class Market(mesa.Model):
         self.switched = 0
         self.beliefs = np.zeros((f, 3, 3, 4))  # firm, role, peer: [S_joint, W_joint, S_alone, W_alone]
         self.brief_beliefs = np.zeros((f, 4))  # CMOs: the same for briefing the CEO
+        # the executives' state (each Executive reads and writes its own entries)
+        self.p_coop = np.zeros((f, 3, 3))  # firm, role, peer: propensity to be willing (own entry 0)
+        self.p_brief = np.zeros(f)  # the CMO's propensity to brief the CEO
+        self.effort = np.zeros((f, 3))
+        self.willing = np.zeros((f, 3, 3), dtype=bool)
+        self.payoff = np.zeros((f, 3))
+        self.fixed = np.zeros((f, 3, 3), dtype=bool)  # propensities held fixed (focal firm)
+        self.fixed_brief = np.zeros(f, dtype=bool)
 
         # executives, drawn per firm from the disposition distributions
         means = {
@@ -185,7 +193,7 @@ class Market(mesa.Model):
             [fp.start_share_marketing, 1.0 - fp.start_share_marketing - fp.start_share_finance, fp.start_share_finance],
             (f, 1),
         )
-        governed = np.array([row[CMO].coop[CIO] * row[CIO].coop[CMO] for row in self.exec_grid])
+        governed = self.p_coop[:, CMO, CIO] * self.p_coop[:, CIO, CMO]
         self.alloc = self._allocate(cfg.levers.budget_share * self.revenue, self.domain, np.zeros(f), governed, 0)
         self.profit = self.revenue * (1.0 - fp.variable_cost) - self.alloc.budget
 
@@ -292,13 +300,15 @@ class Market(mesa.Model):
 
     def executives_interact(self, q: int) -> None:
         """2. Each pair works together if both are willing (CMO-CFO also under an ROI mandate)."""
-        self.executives.do("propose")
+        if suite.kernels() is None:
+            self.executives.do("propose")
+        else:
+            self.briefed[:] = suite.propose(self.rng, self.p_coop, self.p_brief, self.willing)
+        w = self.willing
         coop = np.zeros((self.n_firms, 3))
-        for i, (cmo, cio, cfo) in enumerate(self.exec_grid):
-            coop[i, 0] = cmo.willing[CIO] and cio.willing[CMO]
-            coop[i, 1] = cmo.willing[CFO] and cfo.willing[CMO]
-            coop[i, 2] = cio.willing[CFO] and cfo.willing[CIO]
-            self.briefed[i] = cmo.briefed
+        coop[:, 0] = w[:, CMO, CIO] & w[:, CIO, CMO]
+        coop[:, 1] = w[:, CMO, CFO] & w[:, CFO, CMO]
+        coop[:, 2] = w[:, CIO, CFO] & w[:, CFO, CIO]
         mandate = self.config.levers.roi_mandate
         if mandate > 0:
             coop[:, 1] = np.maximum(coop[:, 1], self.rng.random(self.n_firms) < mandate)
@@ -315,7 +325,7 @@ class Market(mesa.Model):
         evidence = np.ones((self.n_firms, 3))
         if cfg.mechanisms.roi_evidence_on:
             evidence[:, CMO] += cfg.influence.roi_evidence * self.roi
-        effort = np.array([[e.effort for e in row] for row in self.exec_grid])
+        effort = self.effort
         claims = np.array([fp.claim_cmo, fp.claim_cio, fp.claim_cfo])
         strength = claims * self.influence * evidence * (effort if lv.budget_rule == "contest" else 1.0)
         trust = self.coop_history.mean(axis=(0, 2))
@@ -413,12 +423,35 @@ class Market(mesa.Model):
 
         What each executive perceives (its evidence and the belief it updates) is computed for all
         executives at once; each executive then moves its own propensities (``Executive.learn``).
+        With numba the whole phase runs as one compiled pass (:mod:`orgsim.suite`, same results).
         """
         lp, mech = self.config.learning, self.config.mechanisms
         own_w = 1.0 if mech.reinforcement else 0.0
         other_w = lp.observation_weight if mech.observation else 0.0
         margin_now = lp.profit_weight * self.margin_history[-1]
         payoff = (self.influence - self._influence_before) + margin_now[:, None]
+        margins = np.array(self.margin_history[-4:]).mean(axis=0)
+        kernels = suite.kernels()
+        if kernels is not None:
+            f, ip = self.n_firms, self.config.influence
+            own, crit, dependence = self._crediting
+            imitate, other, noise = np.zeros((f, 3), dtype=bool), np.zeros((f, 3), dtype=np.int64), np.zeros((f, 3, 3))
+            kernels["draw"](self.rng, mech.imitation, lp.imitation_rate, lp.exploration, imitate, other, noise)
+            gap, brief_gap = np.empty((f, 3, 3)), np.empty(f)
+            kernels["beliefs"](
+                self.coop, self.briefed, payoff, margin_now, own, crit, dependence, self._influence_before,
+                ip.visibility_unbriefed, mech.briefing, ip.joint_credit if mech.joint_credit_on else 0.0,
+                ip.coordination_cost, ip.influence_rate, own_w, other_w, mech.counterfactual, lp.foregone_weight,
+                lp.belief_decay, self.beliefs, self.brief_beliefs, gap, brief_gap,
+            )  # fmt: skip
+            stepped = learning.logit_step(self.p_coop, gap, lp.learning_rate, lp.payoff_scale)
+            stepped_brief = learning.logit_step(self.p_brief, brief_gap, lp.learning_rate, lp.payoff_scale)
+            self.payoff[:] = payoff
+            kernels["commit"](
+                self.p_coop, self.p_brief, stepped, stepped_brief, imitate, other, noise, margins,
+                lp.imitation_scale, lp.exploration > 0, self.fixed, self.fixed_brief,
+            )  # fmt: skip
+            return
         for k, (a, b) in enumerate(influence.PAIRS):
             flipped = self.coop.copy()
             flipped[:, k] = 1.0 - flipped[:, k]
@@ -433,13 +466,12 @@ class Market(mesa.Model):
             brief_cf = self._foregone_gain(self.coop, ~self.briefed)[:, CMO] + margin_now
             ev += learning.foregone_all(self.briefed, brief_cf, lp.foregone_weight)
         self.brief_beliefs[:] = learning.accumulate(self.brief_beliefs, ev, lp.belief_decay)
-        props = np.array([[e.coop for e in row] for row in self.exec_grid])
-        new_props = learning.logit_step(props, learning.belief_gap(self.beliefs), lp.learning_rate, lp.payoff_scale)
-        briefs = np.array([row[CMO].brief for row in self.exec_grid])
-        new_briefs = learning.logit_step(
-            briefs, learning.belief_gap(self.brief_beliefs), lp.learning_rate, lp.payoff_scale
+        new_props = learning.logit_step(
+            self.p_coop, learning.belief_gap(self.beliefs), lp.learning_rate, lp.payoff_scale
         )
-        margins = np.array(self.margin_history[-4:]).mean(axis=0)
+        new_briefs = learning.logit_step(
+            self.p_brief, learning.belief_gap(self.brief_beliefs), lp.learning_rate, lp.payoff_scale
+        )
         for i, row in enumerate(self.exec_grid):
             for e in row:
                 e.learn(new_props[i, e.role], float(new_briefs[i]), float(payoff[i, e.role]), margins)
@@ -486,24 +518,22 @@ class Market(mesa.Model):
         e = self._exec_rec
         e["influence"][q] = self.influence
         e["credit"][q] = self.credits
-        for i, row in enumerate(self.exec_grid):
-            for ex in row:
-                e["coop_cmo"][q, i, ex.role] = ex.coop[CMO]
-                e["coop_cio"][q, i, ex.role] = ex.coop[CIO]
-                e["coop_cfo"][q, i, ex.role] = ex.coop[CFO]
-                e["brief"][q, i, ex.role] = ex.brief
-                e["effort"][q, i, ex.role] = ex.effort
-                e["payoff"][q, i, ex.role] = ex.payoff
+        e["coop_cmo"][q] = self.p_coop[:, :, CMO]
+        e["coop_cio"][q] = self.p_coop[:, :, CIO]
+        e["coop_cfo"][q] = self.p_coop[:, :, CFO]
+        e["brief"][q, :, CMO] = self.p_brief
+        e["effort"][q] = self.effort
+        e["payoff"][q] = self.payoff
 
     def _expected_cooperation(self) -> dict[str, np.ndarray]:
         """Next quarter's probability of each pair's joint work (product of the two propensities,
         without the ROI mandate) and of the CMO's briefing."""
-        grid = self.exec_grid
+        p = self.p_coop
         return {
-            "p_coop_cmo_cio": np.array([r[CMO].coop[CIO] * r[CIO].coop[CMO] for r in grid]),
-            "p_coop_cmo_cfo": np.array([r[CMO].coop[CFO] * r[CFO].coop[CMO] for r in grid]),
-            "p_coop_cio_cfo": np.array([r[CIO].coop[CFO] * r[CFO].coop[CIO] for r in grid]),
-            "p_brief": np.array([r[CMO].brief for r in grid]),
+            "p_coop_cmo_cio": p[:, CMO, CIO] * p[:, CIO, CMO],
+            "p_coop_cmo_cfo": p[:, CMO, CFO] * p[:, CFO, CMO],
+            "p_coop_cio_cfo": p[:, CIO, CFO] * p[:, CFO, CIO],
+            "p_brief": self.p_brief,
         }
 
     def run(self) -> Market:
