@@ -82,9 +82,9 @@ def belief_gap(sums: np.ndarray, prior_weight: float = 1.0) -> float | np.ndarra
 
 def logit_step(p: float | np.ndarray, gap: float | np.ndarray, rate: float, scale: float) -> float | np.ndarray:
     """Move propensities by ``rate * tanh(gap / scale)`` in logit space, within [LOW, HIGH]."""
-    p = np.clip(np.asarray(p, dtype=float), LOW, HIGH)
+    p = np.minimum(np.maximum(np.asarray(p, dtype=float), LOW), HIGH)  # np.clip, without its overhead
     z = np.log(p / (1.0 - p)) + rate * np.tanh(np.asarray(gap, dtype=float) / scale)
-    out = np.clip(1.0 / (1.0 + np.exp(-z)), LOW, HIGH)
+    out = np.minimum(np.maximum(1.0 / (1.0 + np.exp(-z)), LOW), HIGH)
     return float(out) if out.ndim == 0 else out
 
 

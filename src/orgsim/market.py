@@ -199,6 +199,7 @@ class Customers:
     ) -> None:
         self.n = n
         self.firms = firms
+        self._kernels = _kernels()  # compiled loops, or None (numpy; ORGSIM_NO_NUMBA=1)
         dtype = np.int8 if firms <= 127 else np.int16
         self.brand = rng.integers(0, firms, size=n).astype(dtype)
         self.taste = beta_draws(rng, taste_mean, taste_concentration, n)
@@ -207,7 +208,7 @@ class Customers:
         self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def counts(self) -> np.ndarray:
-        kernels = _kernels()
+        kernels = self._kernels
         if kernels is not None:
             return kernels["count"](self.brand, self.firms)
         return np.bincount(self.brand, minlength=self.firms)
@@ -229,7 +230,7 @@ class Customers:
 
         Draws ``n`` uniforms (who reconsiders), then one per reconsidering customer (its pick).
         """
-        kernels = _kernels()
+        kernels = self._kernels
         if kernels is None:
             return self.choose_numpy(x, rng)
         if self._buffers is None:  # reused every quarter: no allocation on the hot path

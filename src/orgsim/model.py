@@ -57,31 +57,31 @@ PAIR_COLUMNS = ("coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo")
 
 # Model-level reporters for Mesa's DataCollector (named functions so the model pickles).
 def mean_influence_cmo(m: Market) -> float:
-    return float(m.influence[:, CMO].mean())
+    return float(np.add.reduce(m.influence[:, CMO])) / m.n_firms
 
 
 def mean_influence_cio(m: Market) -> float:
-    return float(m.influence[:, CIO].mean())
+    return float(np.add.reduce(m.influence[:, CIO])) / m.n_firms
 
 
 def mean_influence_cfo(m: Market) -> float:
-    return float(m.influence[:, CFO].mean())
+    return float(np.add.reduce(m.influence[:, CFO])) / m.n_firms
 
 
 def share_coop_cmo_cio(m: Market) -> float:
-    return float(m.coop[:, 0].mean())
+    return float(np.add.reduce(m.coop[:, 0])) / m.n_firms
 
 
 def share_coop_cmo_cfo(m: Market) -> float:
-    return float(m.coop[:, 1].mean())
+    return float(np.add.reduce(m.coop[:, 1])) / m.n_firms
 
 
 def share_cmo_briefs(m: Market) -> float:
-    return float(m.briefed.mean())
+    return np.count_nonzero(m.briefed) / m.n_firms
 
 
 def mean_profit(m: Market) -> float:
-    return float(m.profit.mean())
+    return float(np.add.reduce(m.profit)) / m.n_firms
 
 
 def pressure_now(m: Market) -> float:
@@ -98,6 +98,11 @@ REPORTERS = {
     "profit": mean_profit,
     "pressure": pressure_now,
 }
+
+
+def _mean_rows(rows: list[np.ndarray]) -> np.ndarray:
+    """``np.array(rows).mean(axis=0)`` (the same sum and division) without its overhead."""
+    return np.add.reduce(np.array(rows), axis=0) / len(rows)
 
 
 class RunFinished(RuntimeError):
@@ -129,6 +134,7 @@ class Market(mesa.Model):
         mk, fp, ex = cfg.market, cfg.firm, cfg.executives
         f = mk.firms
         self.n_firms = f
+        self._suite = suite.kernels()  # compiled suite, or None: the agents' own methods (ORGSIM_NO_NUMBA=1)
 
         self.customers = Customers(
             mk.customers, f, mk.network_degree, mk.network_rewiring, mk.taste_mean, mk.taste_concentration, self.rng
@@ -300,7 +306,7 @@ class Market(mesa.Model):
 
     def executives_interact(self, q: int) -> None:
         """2. Each pair works together if both are willing (CMO-CFO also under an ROI mandate)."""
-        if suite.kernels() is None:
+        if self._suite is None:
             self.executives.do("propose")
         else:
             self.briefed[:] = suite.propose(self.rng, self.p_coop, self.p_brief, self.willing)
@@ -313,14 +319,14 @@ class Market(mesa.Model):
         if mandate > 0:
             coop[:, 1] = np.maximum(coop[:, 1], self.rng.random(self.n_firms) < mandate)
         self.coop = coop
-        self.coop_history = np.roll(self.coop_history, 1, axis=0)
+        self.coop_history[1:] = self.coop_history[:-1]  # the newest quarter first
         self.coop_history[0] = coop
 
     def budget_round(self, q: int) -> None:
         """3. Yearly: sticky split, contested part by contest or bargain; who controls marketing IT."""
         cfg = self.config
         lv, fp = cfg.levers, cfg.firm
-        year = np.array(self.revenue_history[-4:]).mean(axis=0)
+        year = _mean_rows(self.revenue_history[-4:])
         budget_q = lv.budget_share * year
         evidence = np.ones((self.n_firms, 3))
         if cfg.mechanisms.roi_evidence_on:
@@ -343,6 +349,19 @@ class Market(mesa.Model):
         cfg, fp = self.config, self.config.firm
         _, threat, _ = self._env(q)
         a, unit = self.alloc, cfg.market.revenue_per_firm
+        kernels = self._suite
+        if kernels is not None:  # the same in one compiled pass (orgsim.suite)
+            stocks = [x.copy() for x in (self.quality, self.analytics, self.integration, self.experience)]
+            stocks += [x.copy() for x in (self.roi, self.appraisal, self.shadow_stock)]
+            lam = np.empty(self.n_firms)
+            kernels["stocks"](
+                a.it_core, a.it_marketing, a.shadow_it, a.marketing, float(unit), self.coop, threat,
+                suite.stock_params(fp), *stocks, lam,
+            )  # fmt: skip
+            self.quality, self.analytics, self.integration, self.experience, self.roi, self.appraisal = stocks[:6]
+            self.shadow_stock = stocks[6]
+            self._incidents_and_profit(lam)
+            return
         it_eff = 1.0 + fp.appraisal_gain * self.appraisal
         core = a.it_core / unit * it_eff
         governed = a.it_marketing / unit * it_eff
@@ -367,10 +386,15 @@ class Market(mesa.Model):
             self.appraisal, self.coop[:, 2], fp.appraisal_growth, fp.appraisal_decay
         )
         self.shadow_stock = self.shadow_stock * (1.0 - fp.shadow_decay) + shadow
+        lam = capabilities.incident_rate(
+            threat, self.quality, self.shadow_stock, fp.incident_rate, fp.security_protection, fp.shadow_risk
+        )
+        self._incidents_and_profit(lam)
+
+    def _incidents_and_profit(self, lam: np.ndarray) -> None:
+        """Incidents drawn at the expected rate ``lam`` knock quality down; profit and margin."""
+        cfg, fp, a, unit = self.config, self.config.firm, self.alloc, self.config.market.revenue_per_firm
         if cfg.mechanisms.incidents:
-            lam = capabilities.incident_rate(
-                threat, self.quality, self.shadow_stock, fp.incident_rate, fp.security_protection, fp.shadow_risk
-            )
             self.incidents = self.rng.poisson(lam)
         else:
             self.incidents = np.zeros(self.n_firms, dtype=np.int64)
@@ -394,8 +418,17 @@ class Market(mesa.Model):
             b = np.where(self.alloc.budget > 0, self.alloc.budget, 1.0)
             dependence[:, CIO] = ip.dependence_weight * self.alloc.it_marketing / b
         self._crediting = (own, crit, dependence)
+        self._influence_before = self.influence
+        kernels = self._suite
+        if kernels is not None:  # the same in one compiled pass (orgsim.suite)
+            self.credits, self.influence = np.empty((self.n_firms, 3)), np.empty((self.n_firms, 3))
+            kernels["influence"](
+                self.coop, self.briefed, own, crit, dependence, self._influence_before, ip.visibility_unbriefed,
+                mech.briefing, ip.joint_credit if mech.joint_credit_on else 0.0, ip.coordination_cost,
+                ip.influence_rate, self.credits, self.influence,
+            )  # fmt: skip
+            return
         self.credits = self._credit(self.coop, self.briefed)
-        self._influence_before = self.influence.copy()
         self.influence = influence.update(self.influence, self.credits, ip.influence_rate)
 
     def _credit(self, coop: np.ndarray, briefed: np.ndarray) -> np.ndarray:
@@ -430,8 +463,8 @@ class Market(mesa.Model):
         other_w = lp.observation_weight if mech.observation else 0.0
         margin_now = lp.profit_weight * self.margin_history[-1]
         payoff = (self.influence - self._influence_before) + margin_now[:, None]
-        margins = np.array(self.margin_history[-4:]).mean(axis=0)
-        kernels = suite.kernels()
+        margins = _mean_rows(self.margin_history[-4:])
+        kernels = self._suite
         if kernels is not None:
             f, ip = self.n_firms, self.config.influence
             own, crit, dependence = self._crediting

@@ -45,11 +45,10 @@ def propose(rng: np.random.Generator, p_coop: np.ndarray, p_brief: np.ndarray, w
 
 # -- compiled loops (plain functions here; compiled by numba on first use) --------------------
 @register_jitable
-def _gain_row(
-    i, c0, c1, c2, briefed_i, own, crit, dependence, infl_before, vis_unbriefed, briefing_on, jw, cc, rate, out
+def _credit_row(
+    i, c0, c1, c2, briefed_i, own, crit, dependence, vis_unbriefed, briefing_on, jw, cc, out
 ):  # pragma: no cover - runs compiled
-    """Influence gain of firm ``i``'s executives for joint work ``(c0, c1, c2)`` and a briefing
-    (the CEO's credit of influence.credit, then influence.update, minus the influence before)."""
+    """influence.credit for firm ``i`` with joint work ``(c0, c1, c2)`` and a briefing, into ``out``."""
     coop = (c0, c1, c2)
     base = np.empty(3)
     for r in range(3):
@@ -70,19 +69,96 @@ def _gain_row(
         links[b] += coop[k]
         shared[a] += pair
         shared[b] += pair
-    credit = np.empty(3)
+    for r in range(3):
+        out[r] = base[r] * max(1.0 - cc * links[r], 0.0) + jw * shared[r] + dependence[i, r]
+
+
+@register_jitable
+def _update_row(credit, before, rate, out):  # pragma: no cover - runs compiled
+    """influence.update of one firm's shares ``before`` toward ``credit``, into ``out``."""
     total = 0.0
     for r in range(3):
-        credit[r] = base[r] * max(1.0 - cc * links[r], 0.0) + jw * shared[r] + dependence[i, r]
         total += credit[r]
-    new = np.empty(3)
     s = 0.0
     for r in range(3):
-        target = credit[r] / total if total > 0 else infl_before[i, r]
-        new[r] = (1.0 - rate) * infl_before[i, r] + rate * target
-        s += new[r]
+        target = credit[r] / total if total > 0 else before[r]
+        out[r] = (1.0 - rate) * before[r] + rate * target
+        s += out[r]
     for r in range(3):
-        out[r] = new[r] / s - infl_before[i, r]
+        out[r] = out[r] / s
+
+
+@register_jitable
+def _gain_row(
+    i, c0, c1, c2, briefed_i, own, crit, dependence, infl_before, vis_unbriefed, briefing_on, jw, cc, rate, out
+):  # pragma: no cover - runs compiled
+    """Influence gain of firm ``i``'s executives for joint work ``(c0, c1, c2)`` and a briefing
+    (the CEO's credit, then the influence update, minus the influence before), into ``out``."""
+    credit = np.empty(3)
+    _credit_row(i, c0, c1, c2, briefed_i, own, crit, dependence, vis_unbriefed, briefing_on, jw, cc, credit)
+    _update_row(credit, infl_before[i], rate, out)
+    for r in range(3):
+        out[r] -= infl_before[i, r]
+
+
+def _influence_loop(
+    coop, briefed, own, crit, dependence, influence, vis_unbriefed, briefing_on, jw, cc, rate, credits, new
+):  # pragma: no cover - runs compiled
+    """Market.influence_moves after the criticality: the CEO's credits and the new shares, into ``credits``, ``new``."""
+    for i in range(coop.shape[0]):
+        _credit_row(
+            i, coop[i, 0], coop[i, 1], coop[i, 2], briefed[i], own, crit, dependence, vis_unbriefed, briefing_on,
+            jw, cc, credits[i],
+        )  # fmt: skip
+        _update_row(credits[i], influence[i], rate, new[i])
+
+
+@register_jitable
+def _stock(level, investment, growth, decay):  # pragma: no cover - runs compiled
+    """capabilities.stock_step of one stock."""
+    return min(max(level + growth * investment * (1.0 - level) - decay * level, 0.0), 1.0)
+
+
+def _stocks_loop(
+    it_core, it_marketing, shadow_it, marketing, unit, coop, threat, p,
+    quality, analytics, integration, experience, roi, appraisal, shadow_stock, lam,
+):  # fmt: skip  # pragma: no cover - runs compiled
+    """Market.capabilities_move up to the incident rate, in place (``p``: the firm parameters, see
+    :func:`stock_params`); ``lam`` gets the expected incidents."""
+    (appraisal_gain, waste_max, leverage, q_g, q_d, a_g, a_d, shadow_speed, i_g, silo, i_d, e_g, e_d,
+     r_g, r_d, ap_g, ap_d, shadow_decay, base_threat, protection, shadow_risk) = p  # fmt: skip
+    lever_base = 1.0 - leverage
+    keep = 1.0 - shadow_decay
+    bt = base_threat * threat
+    for j in range(quality.shape[0]):
+        it_eff = 1.0 + appraisal_gain * appraisal[j]
+        core = it_core[j] / unit * it_eff
+        governed = it_marketing[j] / unit * it_eff
+        shadow = shadow_it[j] / unit
+        campaigns = marketing[j] / unit * (1.0 - waste_max * (1.0 - roi[j]))
+        lever = lever_base + leverage * analytics[j]
+        integ = integration[j]
+        quality[j] = _stock(quality[j], core, q_g, q_d)
+        analytics[j] = _stock(analytics[j], (governed + shadow_speed * shadow) * integ, a_g, a_d)
+        out = integ + i_g * governed * (1.0 - integ) - silo * shadow * integ - i_d * integ
+        integration[j] = min(max(out, 0.0), 1.0)
+        experience[j] = _stock(experience[j], campaigns * lever, e_g, e_d)
+        roi[j] = _stock(roi[j], coop[j, 1], r_g, r_d)
+        appraisal[j] = _stock(appraisal[j], coop[j, 2], ap_g, ap_d)
+        shadow_stock[j] = shadow_stock[j] * keep + shadow
+        lam[j] = bt * (1.0 - protection * quality[j]) * (1.0 + shadow_risk * shadow_stock[j])
+
+
+def stock_params(fp: Any) -> tuple[float, ...]:
+    """The firm parameters :func:`_stocks_loop` reads, in its order."""
+    values = (
+        fp.appraisal_gain, fp.waste_max, fp.analytics_leverage, fp.quality_growth, fp.quality_decay,
+        fp.analytics_growth, fp.analytics_decay, fp.shadow_speed, fp.integration_growth, fp.silo_growth,
+        fp.integration_decay, fp.experience_growth, fp.experience_decay, fp.roi_growth, fp.roi_decay,
+        fp.appraisal_growth, fp.appraisal_decay, fp.shadow_decay, fp.incident_rate, fp.security_protection,
+        fp.shadow_risk,
+    )  # fmt: skip
+    return tuple(float(v) for v in values)
 
 
 @register_jitable
@@ -240,4 +316,13 @@ _KERNELS: dict[str, Any] = {}
 
 def kernels() -> dict[str, Any] | None:
     """The compiled loops, or None with ORGSIM_NO_NUMBA=1 (the agents' methods are used then)."""
-    return jit.compiled(_KERNELS, {"draw": _draw_loop, "beliefs": _belief_loop, "commit": _commit_loop})
+    return jit.compiled(
+        _KERNELS,
+        {
+            "draw": _draw_loop,
+            "beliefs": _belief_loop,
+            "commit": _commit_loop,
+            "influence": _influence_loop,
+            "stocks": _stocks_loop,
+        },
+    )
