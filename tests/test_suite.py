@@ -44,14 +44,16 @@ def test_both_paths_leave_the_generator_in_the_same_state(monkeypatch):
     assert np.array_equal(fast.beliefs, slow.beliefs) and np.array_equal(fast.brief_beliefs, slow.brief_beliefs)
 
 
-def test_array_propose_draws_as_the_agents_do(monkeypatch):
-    m = Market("baseline", rng=3, customers=200)
-    ref = Market("baseline", rng=3, customers=200)
-    willing = np.zeros_like(m.willing)
-    briefed = suite.propose(m.rng, m.p_coop, m.p_brief, willing)
-    ref.executives.do("propose")
-    assert np.array_equal(willing, ref.willing) and np.array_equal(briefed, ref.briefed)
-    assert not willing[:, [0, 1, 2], [0, 1, 2]].any()
+def test_compiled_interact_draws_as_the_agents_do(monkeypatch):
+    m = Market("baseline", rng=3, customers=200, roi_mandate=0.5)
+    monkeypatch.setenv("ORGSIM_NO_NUMBA", "1")
+    ref = Market("baseline", rng=3, customers=200, roi_mandate=0.5)
+    assert m._suite is not None and ref._suite is None
+    m.executives_interact(1)
+    ref.executives_interact(1)
+    assert np.array_equal(m.willing, ref.willing) and np.array_equal(m.briefed, ref.briefed)
+    assert np.array_equal(m.coop, ref.coop) and np.array_equal(m.coop_history, ref.coop_history)
+    assert not m.willing[:, [0, 1, 2], [0, 1, 2]].any()
     assert m.rng.random() == ref.rng.random()
 
 

@@ -134,7 +134,6 @@ class Market(mesa.Model):
         mk, fp, ex = cfg.market, cfg.firm, cfg.executives
         f = mk.firms
         self.n_firms = f
-        self._suite = suite.kernels()  # compiled suite, or None: the agents' own methods (ORGSIM_NO_NUMBA=1)
 
         self.customers = Customers(
             mk.customers, f, mk.network_degree, mk.network_rewiring, mk.taste_mean, mk.taste_concentration, self.rng
@@ -188,6 +187,8 @@ class Market(mesa.Model):
                 row.append(Executive(self, i, role, coop, brief[i], effort[i, role]))
             self.exec_grid.append(row)
         self.executives = self.agents_by_type[Executive]
+        # the compiled phases, or None: the reference path (the agents' methods, numpy; ORGSIM_NO_NUMBA=1)
+        self._suite = suite.Suite(self) if suite.kernels() is not None else None
         self._apply_focal()
 
         # first year's revenue and budget
@@ -204,8 +205,8 @@ class Market(mesa.Model):
         self.profit = self.revenue * (1.0 - fp.variable_cost) - self.alloc.budget
 
         # recording
-        self._firm_rec = {c: np.zeros((cfg.steps + 1, f)) for c in FIRM_COLUMNS}
-        self._exec_rec = {c: np.zeros((cfg.steps + 1, f, 3)) for c in EXEC_COLUMNS}
+        self._firm_arr = np.zeros((cfg.steps + 1, len(FIRM_COLUMNS), f))  # quarter, column, firm
+        self._exec_arr = np.zeros((cfg.steps + 1, len(EXEC_COLUMNS), f, 3))  # quarter, column, firm, role
         self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
         self._record(0)
         self.datacollector.collect(self)
@@ -240,7 +241,8 @@ class Market(mesa.Model):
     def _revenue(self, q: int) -> np.ndarray:
         cfg = self.config
         _, _, climate = self._env(q)
-        base = self.customers.shares() * cfg.market.firms * cfg.market.revenue_per_firm * climate
+        self.shares = self.customers.shares()  # market shares after this quarter's choices
+        base = self.shares * cfg.market.firms * cfg.market.revenue_per_firm * climate
         sd = cfg.environment.revenue_noise
         if sd > 0:
             base = base * np.exp(self.rng.normal(-0.5 * sd * sd, sd, self.n_firms))
@@ -306,10 +308,10 @@ class Market(mesa.Model):
 
     def executives_interact(self, q: int) -> None:
         """2. Each pair works together if both are willing (CMO-CFO also under an ROI mandate)."""
-        if self._suite is None:
-            self.executives.do("propose")
-        else:
-            self.briefed[:] = suite.propose(self.rng, self.p_coop, self.p_brief, self.willing)
+        if self._suite is not None:
+            self._suite.interact(self)
+            return
+        self.executives.do("propose")
         w = self.willing
         coop = np.zeros((self.n_firms, 3))
         coop[:, 0] = w[:, CMO, CIO] & w[:, CIO, CMO]
@@ -349,18 +351,8 @@ class Market(mesa.Model):
         cfg, fp = self.config, self.config.firm
         _, threat, _ = self._env(q)
         a, unit = self.alloc, cfg.market.revenue_per_firm
-        kernels = self._suite
-        if kernels is not None:  # the same in one compiled pass (orgsim.suite)
-            stocks = [x.copy() for x in (self.quality, self.analytics, self.integration, self.experience)]
-            stocks += [x.copy() for x in (self.roi, self.appraisal, self.shadow_stock)]
-            lam = np.empty(self.n_firms)
-            kernels["stocks"](
-                a.it_core, a.it_marketing, a.shadow_it, a.marketing, float(unit), self.coop, threat,
-                suite.stock_params(fp), *stocks, lam,
-            )  # fmt: skip
-            self.quality, self.analytics, self.integration, self.experience, self.roi, self.appraisal = stocks[:6]
-            self.shadow_stock = stocks[6]
-            self._incidents_and_profit(lam)
+        if self._suite is not None:
+            self._suite.capabilities(self, threat)
             return
         it_eff = 1.0 + fp.appraisal_gain * self.appraisal
         core = a.it_core / unit * it_eff
@@ -409,6 +401,9 @@ class Market(mesa.Model):
         pressure, threat, climate = self._env(q)
         hist = self.revenue_history
         prev = hist[-5] if len(hist) >= 5 else hist[0]
+        if self._suite is not None:
+            self._suite.influence(self, pressure, threat, climate, prev)
+            return
         decline = np.clip((prev - self.revenue) / np.where(prev > 0, prev, 1.0), 0.0, None)
         stress = max(0.0, 1.0 - climate) + decline
         crit = influence.criticality(pressure, threat, self.quality, stress, ip)
@@ -419,15 +414,6 @@ class Market(mesa.Model):
             dependence[:, CIO] = ip.dependence_weight * self.alloc.it_marketing / b
         self._crediting = (own, crit, dependence)
         self._influence_before = self.influence
-        kernels = self._suite
-        if kernels is not None:  # the same in one compiled pass (orgsim.suite)
-            self.credits, self.influence = np.empty((self.n_firms, 3)), np.empty((self.n_firms, 3))
-            kernels["influence"](
-                self.coop, self.briefed, own, crit, dependence, self._influence_before, ip.visibility_unbriefed,
-                mech.briefing, ip.joint_credit if mech.joint_credit_on else 0.0, ip.coordination_cost,
-                ip.influence_rate, self.credits, self.influence,
-            )  # fmt: skip
-            return
         self.credits = self._credit(self.coop, self.briefed)
         self.influence = influence.update(self.influence, self.credits, ip.influence_rate)
 
@@ -458,33 +444,15 @@ class Market(mesa.Model):
         executives at once; each executive then moves its own propensities (``Executive.learn``).
         With numba the whole phase runs as one compiled pass (:mod:`orgsim.suite`, same results).
         """
+        margins = _mean_rows(self.margin_history[-4:])
+        if self._suite is not None:
+            self._suite.learn(self, margins)
+            return
         lp, mech = self.config.learning, self.config.mechanisms
         own_w = 1.0 if mech.reinforcement else 0.0
         other_w = lp.observation_weight if mech.observation else 0.0
         margin_now = lp.profit_weight * self.margin_history[-1]
         payoff = (self.influence - self._influence_before) + margin_now[:, None]
-        margins = _mean_rows(self.margin_history[-4:])
-        kernels = self._suite
-        if kernels is not None:
-            f, ip = self.n_firms, self.config.influence
-            own, crit, dependence = self._crediting
-            imitate, other, noise = np.zeros((f, 3), dtype=bool), np.zeros((f, 3), dtype=np.int64), np.zeros((f, 3, 3))
-            kernels["draw"](self.rng, mech.imitation, lp.imitation_rate, lp.exploration, imitate, other, noise)
-            gap, brief_gap = np.empty((f, 3, 3)), np.empty(f)
-            kernels["beliefs"](
-                self.coop, self.briefed, payoff, margin_now, own, crit, dependence, self._influence_before,
-                ip.visibility_unbriefed, mech.briefing, ip.joint_credit if mech.joint_credit_on else 0.0,
-                ip.coordination_cost, ip.influence_rate, own_w, other_w, mech.counterfactual, lp.foregone_weight,
-                lp.belief_decay, self.beliefs, self.brief_beliefs, gap, brief_gap,
-            )  # fmt: skip
-            stepped = learning.logit_step(self.p_coop, gap, lp.learning_rate, lp.payoff_scale)
-            stepped_brief = learning.logit_step(self.p_brief, brief_gap, lp.learning_rate, lp.payoff_scale)
-            self.payoff[:] = payoff
-            kernels["commit"](
-                self.p_coop, self.p_brief, stepped, stepped_brief, imitate, other, noise, margins,
-                lp.imitation_scale, lp.exploration > 0, self.fixed, self.fixed_brief,
-            )  # fmt: skip
-            return
         for k, (a, b) in enumerate(influence.PAIRS):
             flipped = self.coop.copy()
             flipped[:, k] = 1.0 - flipped[:, k]
@@ -512,62 +480,28 @@ class Market(mesa.Model):
 
     # -- results ------------------------------------------------------------------------------
     def _record(self, q: int) -> None:
-        a, r = self.alloc, self._firm_rec
-        pressure, threat, climate = self._env(q)
-        values = {
-            "revenue": self.revenue,
-            "profit": self.profit,
-            "market_share": self.customers.shares(),
-            "budget": a.budget,
-            "budget_marketing": a.marketing,
-            "budget_it_core": a.it_core,
-            "budget_it_marketing": a.it_marketing,
-            "shadow_it": a.shadow_it,
-            "budget_finance": a.finance,
-            "conflict_loss": a.conflict,
-            "cmo_tech_claim": a.tech_claim,
-            "influence_cmo": self.influence[:, CMO],
-            "influence_cio": self.influence[:, CIO],
-            "influence_cfo": self.influence[:, CFO],
-            "coop_cmo_cio": self.coop[:, 0],
-            "coop_cmo_cfo": self.coop[:, 1],
-            "coop_cio_cfo": self.coop[:, 2],
-            "cmo_briefs_ceo": self.briefed,
-            **self._expected_cooperation(),
-            "data_integration": self.integration,
-            "analytics": self.analytics,
-            "experience": self.experience,
-            "quality": self.quality,
-            "roi_measurement": self.roi,
-            "it_appraisal": self.appraisal,
-            "shadow_stock": self.shadow_stock,
-            "incidents": self.incidents,
-            "pressure": pressure,
-            "threat": threat,
-            "climate": climate,
-        }
-        for c in FIRM_COLUMNS:
-            r[c][q] = values[c]
-        e = self._exec_rec
-        e["influence"][q] = self.influence
-        e["credit"][q] = self.credits
-        e["coop_cmo"][q] = self.p_coop[:, :, CMO]
-        e["coop_cio"][q] = self.p_coop[:, :, CIO]
-        e["coop_cfo"][q] = self.p_coop[:, :, CFO]
-        e["brief"][q, :, CMO] = self.p_brief
-        e["effort"][q] = self.effort
-        e["payoff"][q] = self.payoff
-
-    def _expected_cooperation(self) -> dict[str, np.ndarray]:
-        """Next quarter's probability of each pair's joint work (product of the two propensities,
-        without the ROI mandate) and of the CMO's briefing."""
-        p = self.p_coop
-        return {
-            "p_coop_cmo_cio": p[:, CMO, CIO] * p[:, CIO, CMO],
-            "p_coop_cmo_cfo": p[:, CMO, CFO] * p[:, CFO, CMO],
-            "p_coop_cio_cfo": p[:, CIO, CFO] * p[:, CFO, CIO],
-            "p_brief": self.p_brief,
-        }
+        a, p, infl, coop = self.alloc, self.p_coop, self.influence, self.coop
+        firm_values = (  # in the order of FIRM_COLUMNS (the environment's three come last)
+            self.revenue, self.profit, self.shares, a.budget, a.marketing, a.it_core, a.it_marketing,
+            a.shadow_it, a.finance, a.conflict, a.tech_claim, infl[:, CMO], infl[:, CIO], infl[:, CFO],
+            coop[:, 0], coop[:, 1], coop[:, 2], self.briefed,
+            # next quarter's probability of each pair's joint work (without the ROI mandate)
+            p[:, CMO, CIO] * p[:, CIO, CMO], p[:, CMO, CFO] * p[:, CFO, CMO], p[:, CIO, CFO] * p[:, CFO, CIO],
+            self.p_brief, self.integration, self.analytics, self.experience, self.quality, self.roi,
+            self.appraisal, self.shadow_stock, self.incidents,
+        )  # fmt: skip
+        row = self._firm_arr[q]
+        row[: len(firm_values)] = np.array(firm_values, dtype=float)
+        row[len(firm_values) :] = np.array(self._env(q))[:, None]  # pressure, threat, climate
+        e = self._exec_arr[q]  # in the order of EXEC_COLUMNS
+        e[0] = infl
+        e[1] = p[:, :, CMO]
+        e[2] = p[:, :, CIO]
+        e[3] = p[:, :, CFO]
+        e[4, :, CMO] = self.p_brief
+        e[5] = self.effort
+        e[6] = self.payoff
+        e[7] = self.credits
 
     def run(self) -> Market:
         """Step until the scenario's length."""
@@ -589,8 +523,8 @@ class Market(mesa.Model):
             "firm": np.tile(np.arange(f), n_q).astype(np.int32),
         }
         ints = {"incidents", "coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo"}
-        for c in FIRM_COLUMNS:
-            col = self._firm_rec[c][:n_q].ravel()
+        for j, c in enumerate(FIRM_COLUMNS):
+            col = self._firm_arr[:n_q, j].ravel()
             data[c] = col.astype(np.int32) if c in ints else col
         return pd.DataFrame(data)
 
@@ -607,6 +541,6 @@ class Market(mesa.Model):
             "firm": np.tile(np.repeat(np.arange(f), 3), n_q).astype(np.int32),
             "role": np.tile(np.array(["cmo", "cio", "cfo"] * f), n_q),
         }
-        for c in EXEC_COLUMNS:
-            data[c] = self._exec_rec[c][:n_q].reshape(-1)
+        for j, c in enumerate(EXEC_COLUMNS):
+            data[c] = self._exec_arr[:n_q, j].reshape(-1)
         return pd.DataFrame(data)

@@ -1,13 +1,16 @@
-"""The executive suite's quarter as array code: propose and learn for all executives at once.
+"""Everything in a quarter that does not grow with the market, as compiled array code.
 
 The executives' own methods (:meth:`orgsim.agents.Executive.propose`, :meth:`~orgsim.agents.Executive.learn`)
-are the readable statement of the rules and the reference; this module does the same for all 3F
-executives in one pass, because the suite's cost does not grow with the market and, done agent by
-agent in Python, it was most of a small run. Both paths draw the same random numbers from the model's
-generator in the same order (a numba loop takes the generator itself, since learning draws
-conditionally: the benchmark firm only after an imitation draw succeeds) and do the same
-floating-point operations in the same order, so they give the same results for a seed
-(tests/test_suite.py compares whole runs). ``ORGSIM_NO_NUMBA=1`` selects the agents' methods.
+and the model's numpy phases (:class:`orgsim.model.Market`) are the readable statement of the rules
+and the reference. This module does the same for all firms and all 3F executives in a few numba
+passes, because this part of a quarter costs the same at 10 000 customers as at a million and, done
+agent by agent and array operation by array operation in Python, it was most of a small run. Both
+paths draw the same random numbers from the model's generator in the same order (a numba loop takes
+the generator itself for learning, whose draws are conditional: the benchmark firm only after an
+imitation draw succeeds) and do the same floating-point operations in the same order; tanh, log and
+exp stay in numpy (:func:`orgsim.learning.logit_step`), whose vectorised tanh differs from the C
+library's in the last bit. So they give the same results for a seed (tests/test_suite.py compares
+whole runs exactly). ``ORGSIM_NO_NUMBA=1`` selects the reference path.
 
 Array layout: ``p_coop[firm, role, peer]`` (own entry 0), ``p_brief[firm]`` (the CMO's),
 ``beliefs[firm, role, peer, :]`` and ``brief_beliefs[firm, :]`` as ``[S_acted, W_acted, S_not, W_not]``,
@@ -22,28 +25,32 @@ import numpy as np
 from numba.extending import register_jitable
 
 from orgsim import jit
-from orgsim.learning import HIGH, LOW
+from orgsim.learning import HIGH, LOW, logit_step
 
 CMO = 0
 
 
-def propose(rng: np.random.Generator, p_coop: np.ndarray, p_brief: np.ndarray, willing: np.ndarray) -> np.ndarray:
-    """Every executive's willingness (into ``willing``, shape (F, 3, 3)); returns the CMOs' briefings.
-
-    Draws as the agents do, in creation order: per firm the CMO's three uniforms and its briefing
-    uniform, then the CIO's three, then the CFO's three.
-    """
-    f = p_coop.shape[0]
-    u = rng.random((f, 10))
-    willing[:, 0, :] = u[:, 0:3] < p_coop[:, 0, :]
-    willing[:, 1, :] = u[:, 4:7] < p_coop[:, 1, :]
-    willing[:, 2, :] = u[:, 7:10] < p_coop[:, 2, :]
-    for r in range(3):
-        willing[:, r, r] = False
-    return u[:, 3] < p_brief
-
-
 # -- compiled loops (plain functions here; compiled by numba on first use) --------------------
+def _interact_loop(u, p_coop, p_brief, u_mandate, mandate, willing, briefed, coop, history):  # pragma: no cover
+    """Market.executives_interact: willingness (Executive.propose from the uniforms ``u``, per firm
+    the CMO's three and its briefing uniform, the CIO's three, the CFO's three), joint work, the ROI
+    mandate and the cooperation history (newest first)."""
+    start = (0, 4, 7)
+    for i in range(p_coop.shape[0]):
+        for r in range(3):
+            for peer in range(3):
+                willing[i, r, peer] = peer != r and u[i, start[r] + peer] < p_coop[i, r, peer]
+        briefed[i] = u[i, 3] < p_brief[i]
+        coop[i, 0] = 1.0 if willing[i, 0, 1] and willing[i, 1, 0] else 0.0
+        coop[i, 1] = 1.0 if willing[i, 0, 2] and willing[i, 2, 0] else 0.0
+        coop[i, 2] = 1.0 if willing[i, 1, 2] and willing[i, 2, 1] else 0.0
+        if mandate > 0 and u_mandate[i] < mandate:
+            coop[i, 1] = 1.0
+    for h in range(history.shape[0] - 1, 0, -1):
+        history[h] = history[h - 1]
+    history[0] = coop
+
+
 @register_jitable
 def _credit_row(
     i, c0, c1, c2, briefed_i, own, crit, dependence, vis_unbriefed, briefing_on, jw, cc, out
@@ -102,13 +109,28 @@ def _gain_row(
 
 
 def _influence_loop(
-    coop, briefed, own, crit, dependence, influence, vis_unbriefed, briefing_on, jw, cc, rate, credits, new
-):  # pragma: no cover - runs compiled
-    """Market.influence_moves after the criticality: the CEO's credits and the new shares, into ``credits``, ``new``."""
+    revenue, prev, quality, experience, margin, budget, it_marketing, coop, briefed, influence, p,
+    own, crit, dependence, credits, new,
+):  # fmt: skip  # pragma: no cover - runs compiled
+    """Market.influence_moves: criticality, own-domain value and dependence (into ``own``, ``crit``,
+    ``dependence``), the CEO's credits and the new shares (into ``credits``, ``new``); ``p`` from
+    :meth:`Suite.influence`."""
+    (crit_cmo, crit_cio_fixed, crit_cio_mod, crit_cfo_base, crit_cfo_stress, stress_base, dep_weight,
+     vis_unbriefed, briefing_on, jw, cc, rate) = p  # fmt: skip
     for i in range(coop.shape[0]):
+        decline = max((prev[i] - revenue[i]) / (prev[i] if prev[i] > 0 else 1.0), 0.0)
+        crit[i, 0] = crit_cmo
+        crit[i, 1] = crit_cio_fixed + crit_cio_mod * (1.0 - quality[i])
+        crit[i, 2] = crit_cfo_base + crit_cfo_stress * (stress_base + decline)
+        own[i, 0] = experience[i]
+        own[i, 1] = quality[i]
+        own[i, 2] = min(max(0.5 + margin[i], 0.0), 1.0)
+        dependence[i, 0] = 0.0
+        dependence[i, 1] = dep_weight * it_marketing[i] / (budget[i] if budget[i] > 0 else 1.0)
+        dependence[i, 2] = 0.0
         _credit_row(
-            i, coop[i, 0], coop[i, 1], coop[i, 2], briefed[i], own, crit, dependence, vis_unbriefed, briefing_on,
-            jw, cc, credits[i],
+            i, coop[i, 0], coop[i, 1], coop[i, 2], briefed[i] != 0, own, crit, dependence, vis_unbriefed,
+            briefing_on != 0.0, jw, cc, credits[i],
         )  # fmt: skip
         _update_row(credits[i], influence[i], rate, new[i])
 
@@ -120,17 +142,18 @@ def _stock(level, investment, growth, decay):  # pragma: no cover - runs compile
 
 
 def _stocks_loop(
-    it_core, it_marketing, shadow_it, marketing, unit, coop, threat, p,
-    quality, analytics, integration, experience, roi, appraisal, shadow_stock, lam,
+    it_core, it_marketing, shadow_it, marketing, unit, coop, threat, p, old, new, lam,
 ):  # fmt: skip  # pragma: no cover - runs compiled
-    """Market.capabilities_move up to the incident rate, in place (``p``: the firm parameters, see
-    :func:`stock_params`); ``lam`` gets the expected incidents."""
+    """Market.capabilities_move up to the incident rate: the stocks ``old`` (quality, analytics,
+    integration, experience, roi, appraisal, shadow stock) moved into ``new`` (``p``: the firm
+    parameters, see :meth:`Suite.__init__`); ``lam`` gets the expected incidents."""
+    quality, analytics, integration, experience, roi, appraisal, shadow_stock = old
     (appraisal_gain, waste_max, leverage, q_g, q_d, a_g, a_d, shadow_speed, i_g, silo, i_d, e_g, e_d,
      r_g, r_d, ap_g, ap_d, shadow_decay, base_threat, protection, shadow_risk) = p  # fmt: skip
     lever_base = 1.0 - leverage
     keep = 1.0 - shadow_decay
     bt = base_threat * threat
-    for j in range(quality.shape[0]):
+    for j in range(lam.shape[0]):
         it_eff = 1.0 + appraisal_gain * appraisal[j]
         core = it_core[j] / unit * it_eff
         governed = it_marketing[j] / unit * it_eff
@@ -138,27 +161,25 @@ def _stocks_loop(
         campaigns = marketing[j] / unit * (1.0 - waste_max * (1.0 - roi[j]))
         lever = lever_base + leverage * analytics[j]
         integ = integration[j]
-        quality[j] = _stock(quality[j], core, q_g, q_d)
-        analytics[j] = _stock(analytics[j], (governed + shadow_speed * shadow) * integ, a_g, a_d)
+        new[0, j] = _stock(quality[j], core, q_g, q_d)
+        new[1, j] = _stock(analytics[j], (governed + shadow_speed * shadow) * integ, a_g, a_d)
         out = integ + i_g * governed * (1.0 - integ) - silo * shadow * integ - i_d * integ
-        integration[j] = min(max(out, 0.0), 1.0)
-        experience[j] = _stock(experience[j], campaigns * lever, e_g, e_d)
-        roi[j] = _stock(roi[j], coop[j, 1], r_g, r_d)
-        appraisal[j] = _stock(appraisal[j], coop[j, 2], ap_g, ap_d)
-        shadow_stock[j] = shadow_stock[j] * keep + shadow
-        lam[j] = bt * (1.0 - protection * quality[j]) * (1.0 + shadow_risk * shadow_stock[j])
+        new[2, j] = min(max(out, 0.0), 1.0)
+        new[3, j] = _stock(experience[j], campaigns * lever, e_g, e_d)
+        new[4, j] = _stock(roi[j], coop[j, 1], r_g, r_d)
+        new[5, j] = _stock(appraisal[j], coop[j, 2], ap_g, ap_d)
+        new[6, j] = shadow_stock[j] * keep + shadow
+        lam[j] = bt * (1.0 - protection * new[0, j]) * (1.0 + shadow_risk * new[6, j])
 
 
-def stock_params(fp: Any) -> tuple[float, ...]:
-    """The firm parameters :func:`_stocks_loop` reads, in its order."""
-    values = (
-        fp.appraisal_gain, fp.waste_max, fp.analytics_leverage, fp.quality_growth, fp.quality_decay,
-        fp.analytics_growth, fp.analytics_decay, fp.shadow_speed, fp.integration_growth, fp.silo_growth,
-        fp.integration_decay, fp.experience_growth, fp.experience_decay, fp.roi_growth, fp.roi_decay,
-        fp.appraisal_growth, fp.appraisal_decay, fp.shadow_decay, fp.incident_rate, fp.security_protection,
-        fp.shadow_risk,
-    )  # fmt: skip
-    return tuple(float(v) for v in values)
+def _profit_loop(incidents, quality, revenue, budget, unit, p, profit, margin):  # pragma: no cover - runs compiled
+    """Market.capabilities_move after the incidents: quality knocked down (in place), profit and margin."""
+    quality_kept, incident_cost, variable_share = p
+    for j in range(quality.shape[0]):
+        quality[j] = quality[j] * quality_kept ** np.float64(incidents[j])
+        loss = incidents[j] * incident_cost / 100.0 * unit
+        profit[j] = revenue[j] * variable_share - budget[j] - loss
+        margin[j] = profit[j] / revenue[j] if revenue[j] > 0 else 0.0
 
 
 @register_jitable
@@ -200,12 +221,15 @@ def _accumulate(beliefs, payoff, acted, foregone, own_w, other_w, fw, decay, cou
             beliefs[j, c] = decay * beliefs[j, c] + ev[c]
 
 
-def _draw_loop(rng, imitation, imitation_rate, exploration, imitate, other, noise):  # pragma: no cover
-    """The learning phase's random numbers, executive by executive as Executive.learn draws them.
-
-    Whether an executive imitates, whom (another firm), and its exploration noise: none of them
-    depends on the state, so they can be drawn before the arithmetic that uses them.
+def _draw_loop(rng, lam, incidents, imitation, imitation_rate, exploration, imitate, other, noise):  # pragma: no cover
+    """The quarter's random numbers from phase 4 on: the incidents (Poisson at rates ``lam``, as
+    ``rng.poisson(lam)`` draws them; skipped if ``lam`` is empty), then the learning phase's,
+    executive by executive as Executive.learn draws them: whether it imitates, whom (another firm),
+    its exploration noise. No phase draws in between and none of the learning draws depends on the
+    state, so they can be drawn before the arithmetic that uses them, in one call.
     """
+    for j in range(lam.shape[0]):
+        incidents[j] = rng.poisson(lam[j])
     f = imitate.shape[0]
     for i in range(f):
         for role in range(3):
@@ -221,11 +245,20 @@ def _draw_loop(rng, imitation, imitation_rate, exploration, imitate, other, nois
 
 
 def _belief_loop(
-    coop, briefed, payoff, margin_now, own, crit, dependence, infl_before, vis_unbriefed, briefing_on,
-    jw, cc, influence_rate, own_w, other_w, counterfactual, fw, decay, beliefs, brief_beliefs, gap, brief_gap,
+    coop, briefed, influence, infl_before, margin, own, crit, dependence, p, beliefs, brief_beliefs,
+    payoff, p_coop, p_brief, props, gaps,
 ):  # fmt: skip  # pragma: no cover - runs compiled
-    """Market.executives_learn's evidence and belief update; the belief gaps into ``gap``, ``brief_gap``."""
+    """Market.executives_learn up to the logit step: payoffs (into ``payoff``), evidence and belief
+    update (``beliefs``, ``brief_beliefs`` in place); the propensities and their belief gaps into the
+    flat ``props`` and ``gaps`` (``p_coop`` raveled, then ``p_brief``). ``p`` from :meth:`Suite.learn`."""
+    (profit_weight, vis_unbriefed, briefing_on, jw, cc, influence_rate, own_w, other_w, cf, fw, decay) = p
+    counterfactual = cf != 0.0
     f = coop.shape[0]
+    margin_now = np.empty(f)
+    for i in range(f):
+        margin_now[i] = profit_weight * margin[i]
+        for r in range(3):
+            payoff[i, r] = (influence[i, r] - infl_before[i, r]) + margin_now[i]
     work = np.empty(3)
     c = np.empty(3)
     foregone = np.zeros((f, 3))
@@ -236,7 +269,7 @@ def _belief_loop(
                 c[k] = 1.0 - c[k]
                 _gain_row(
                     i, c[0], c[1], c[2], briefed[i], own, crit, dependence, infl_before,
-                    vis_unbriefed, briefing_on, jw, cc, influence_rate, work,
+                    vis_unbriefed, briefing_on != 0.0, jw, cc, influence_rate, work,
                 )  # fmt: skip
                 for r in range(3):
                     foregone[i, r] = work[r] + margin_now[i]
@@ -252,15 +285,17 @@ def _belief_loop(
         for i in range(f):
             _gain_row(
                 i, coop[i, 0], coop[i, 1], coop[i, 2], not briefed[i], own, crit, dependence, infl_before,
-                vis_unbriefed, briefing_on, jw, cc, influence_rate, work,
+                vis_unbriefed, briefing_on != 0.0, jw, cc, influence_rate, work,
             )  # fmt: skip
             brief_cf[i] = work[CMO] + margin_now[i]
     _accumulate(brief_beliefs, payoff[:, CMO], briefed, brief_cf, own_w, other_w, fw, decay, counterfactual)
     for i in range(f):
         for role in range(3):
             for peer in range(3):
-                gap[i, role, peer] = _gap(beliefs[i, role, peer])
-        brief_gap[i] = _gap(brief_beliefs[i])
+                props[9 * i + 3 * role + peer] = p_coop[i, role, peer]
+                gaps[9 * i + 3 * role + peer] = _gap(beliefs[i, role, peer])
+        props[9 * f + i] = p_brief[i]
+        gaps[9 * f + i] = _gap(brief_beliefs[i])
 
 
 @register_jitable
@@ -273,10 +308,10 @@ def _gap(s):  # pragma: no cover - runs compiled
 
 
 def _commit_loop(
-    p_coop, p_brief, stepped, stepped_brief, imitate, other, noise, margins, imitation_scale, explore,
-    fixed, fixed_brief,
+    p_coop, p_brief, stepped, imitate, other, noise, margins, imitation_scale, explore, fixed, fixed_brief,
 ):  # fmt: skip  # pragma: no cover - runs compiled
-    """Executive.learn after the logit step (benchmarking, drift, fixed values), then advance: in place."""
+    """Executive.learn after the logit step (``stepped``, laid out as _belief_loop's ``props``):
+    benchmarking, drift, fixed values; then advance: ``p_coop``, ``p_brief`` in place."""
     f = p_coop.shape[0]
     new_coop = p_coop.copy()
     new_brief = p_brief.copy()
@@ -285,8 +320,8 @@ def _commit_loop(
             coop_next = p_coop[i, role].copy()
             for peer in range(3):
                 if peer != role:
-                    coop_next[peer] = stepped[i, role, peer]
-            brief = stepped_brief[i] if role == CMO else 0.0
+                    coop_next[peer] = stepped[9 * i + 3 * role + peer]
+            brief = stepped[9 * f + i] if role == CMO else 0.0
             if imitate[i, role]:
                 j = other[i, role]
                 w = min(1.0, max(0.0, (margins[j] - margins[i]) / imitation_scale))
@@ -315,14 +350,132 @@ _KERNELS: dict[str, Any] = {}
 
 
 def kernels() -> dict[str, Any] | None:
-    """The compiled loops, or None with ORGSIM_NO_NUMBA=1 (the agents' methods are used then)."""
+    """The compiled loops, or None with ORGSIM_NO_NUMBA=1 (the reference path is used then)."""
     return jit.compiled(
         _KERNELS,
         {
+            "interact": _interact_loop,
+            "stocks": _stocks_loop,
+            "profit": _profit_loop,
+            "influence": _influence_loop,
             "draw": _draw_loop,
             "beliefs": _belief_loop,
             "commit": _commit_loop,
-            "influence": _influence_loop,
-            "stocks": _stocks_loop,
         },
     )
+
+
+class Suite:
+    """The compiled phases of one model: its parameters as the loops read them, and its buffers.
+
+    ``model`` is an :class:`orgsim.model.Market` (duck-typed: this module does not import mesa).
+    Parameters are read once, when the model is built.
+    """
+
+    def __init__(self, model: Any) -> None:
+        k = kernels()
+        if k is None:
+            raise RuntimeError("compiled loops are switched off (ORGSIM_NO_NUMBA)")
+        self.k = k
+        cfg = model.config
+        fp, ip, lp, mech = cfg.firm, cfg.influence, cfg.learning, cfg.mechanisms
+        f = model.n_firms
+        self.mandate = float(cfg.levers.roi_mandate)
+        self.unit = float(cfg.market.revenue_per_firm)
+        self.incidents_on = bool(mech.incidents)
+        stock = (
+            fp.appraisal_gain, fp.waste_max, fp.analytics_leverage, fp.quality_growth, fp.quality_decay,
+            fp.analytics_growth, fp.analytics_decay, fp.shadow_speed, fp.integration_growth, fp.silo_growth,
+            fp.integration_decay, fp.experience_growth, fp.experience_decay, fp.roi_growth, fp.roi_decay,
+            fp.appraisal_growth, fp.appraisal_decay, fp.shadow_decay, fp.incident_rate, fp.security_protection,
+            fp.shadow_risk,
+        )  # fmt: skip
+        self.stock_p = tuple(float(v) for v in stock)
+        self.profit_p = (1.0 - fp.incident_quality_loss, float(fp.incident_cost), 1.0 - fp.variable_cost)
+        joint = float(ip.joint_credit) if mech.joint_credit_on else 0.0
+        self.crediting = (
+            float(ip.visibility_unbriefed), float(mech.briefing), joint, float(ip.coordination_cost),
+            float(ip.influence_rate),
+        )  # fmt: skip
+        self.dep_weight = float(ip.dependence_weight) if mech.resource_dependence else 0.0
+        self.ip = ip
+        own_w = 1.0 if mech.reinforcement else 0.0
+        other_w = float(lp.observation_weight) if mech.observation else 0.0
+        self.learn_p = (float(lp.profit_weight), *self.crediting, own_w, other_w, float(mech.counterfactual))
+        self.learn_p += (float(lp.foregone_weight), float(lp.belief_decay))
+        self.draw_p = (bool(mech.imitation), float(lp.imitation_rate), float(lp.exploration))
+        self.rate, self.scale = float(lp.learning_rate), float(lp.payoff_scale)
+        self.imitation_scale = float(lp.imitation_scale)
+        # buffers reused every quarter (nothing the model keeps between quarters)
+        self.u = np.empty((f, 10))
+        self.no_mandate = np.zeros(f)
+        self.lam = np.empty(f)
+        self.imitate = np.zeros((f, 3), dtype=bool)
+        self.other = np.zeros((f, 3), dtype=np.int64)
+        self.noise = np.zeros((f, 3, 3))
+        self.props = np.empty(10 * f)
+        self.gaps = np.empty(10 * f)
+
+    def interact(self, m: Any) -> None:
+        """Market.executives_interact: the same draws (proposals, then the mandate's)."""
+        m.rng.random(out=self.u)
+        u_mandate = m.rng.random(m.n_firms) if self.mandate > 0 else self.no_mandate
+        m.coop = np.empty((m.n_firms, 3))
+        self.k["interact"](
+            self.u, m.p_coop, m.p_brief, u_mandate, self.mandate, m.willing, m.briefed, m.coop, m.coop_history
+        )
+
+    def capabilities(self, m: Any, threat: float) -> None:
+        """Market.capabilities_move: stocks, incidents (the same Poisson draws), profit and margin."""
+        a = m.alloc
+        old = (m.quality, m.analytics, m.integration, m.experience, m.roi, m.appraisal, m.shadow_stock)
+        new = np.empty((7, m.n_firms))
+        self.k["stocks"](
+            a.it_core, a.it_marketing, a.shadow_it, a.marketing, self.unit, m.coop, threat, self.stock_p, old, new,
+            self.lam,
+        )  # fmt: skip
+        m.quality, m.analytics, m.integration, m.experience, m.roi, m.appraisal, m.shadow_stock = new
+        m.incidents = np.zeros(m.n_firms, dtype=np.int64)
+        imitation, rate, exploration = self.draw_p
+        lam = self.lam if self.incidents_on else self.lam[:0]
+        self.k["draw"](m.rng, lam, m.incidents, imitation, rate, exploration, self.imitate, self.other, self.noise)
+        m.profit, margin = np.empty(m.n_firms), np.empty(m.n_firms)
+        self.k["profit"](m.incidents, m.quality, m.revenue, a.budget, self.unit, self.profit_p, m.profit, margin)
+        m.margin_history.append(margin)
+
+    def influence(self, m: Any, pressure: float, threat: float, climate: float, prev: np.ndarray) -> None:
+        """Market.influence_moves."""
+        ip, f = self.ip, m.n_firms
+        p = (
+            ip.crit_cmo_base + ip.crit_cmo_pressure * pressure,
+            ip.crit_cio_base + ip.crit_cio_threat * threat,
+            float(ip.crit_cio_modernisation),
+            float(ip.crit_cfo_base),
+            float(ip.crit_cfo_stress),
+            max(0.0, 1.0 - climate),
+            self.dep_weight,
+            *self.crediting,
+        )
+        own, crit, dependence = np.empty((f, 3)), np.empty((f, 3)), np.empty((f, 3))
+        m._influence_before = m.influence
+        m.credits, m.influence = np.empty((f, 3)), np.empty((f, 3))
+        a = m.alloc
+        self.k["influence"](
+            m.revenue, prev, m.quality, m.experience, m.margin_history[-1], a.budget, a.it_marketing, m.coop,
+            m.briefed, m._influence_before, p, own, crit, dependence, m.credits, m.influence,
+        )  # fmt: skip
+        m._crediting = (own, crit, dependence)
+
+    def learn(self, m: Any, margins: np.ndarray) -> None:
+        """Market.executives_learn (``margins``: every firm's mean margin over the last four quarters)."""
+        exploration = self.draw_p[2]  # the learning draws were made with the incidents' (capabilities)
+        own, crit, dependence = m._crediting
+        self.k["beliefs"](
+            m.coop, m.briefed, m.influence, m._influence_before, m.margin_history[-1], own, crit, dependence,
+            self.learn_p, m.beliefs, m.brief_beliefs, m.payoff, m.p_coop, m.p_brief, self.props, self.gaps,
+        )  # fmt: skip
+        stepped = logit_step(self.props, self.gaps, self.rate, self.scale)
+        self.k["commit"](
+            m.p_coop, m.p_brief, stepped, self.imitate, self.other, self.noise, margins, self.imitation_scale,
+            exploration > 0, m.fixed, m.fixed_brief,
+        )  # fmt: skip
