@@ -39,26 +39,44 @@ OUTCOMES = {
 }
 
 
-def _mean_ratio(num: pd.Series, den: pd.Series) -> float:
+def _mean_ratio(num: np.ndarray, den: np.ndarray) -> float:
     """Mean of num/den over rows, a row with den == 0 counting as 0 (as the model's margin does)."""
-    n, d = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
-    return float(np.mean(np.divide(n, d, out=np.zeros_like(n), where=d != 0)))
+    return float(np.mean(np.divide(num, den, out=np.zeros_like(num), where=den != 0)))
 
 
 def outcomes(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
     """Scalar outcomes of one run's ``firms`` table (means over the last ``last`` quarters)."""
-    end = int(firms["step"].max())
-    tail = firms[firms["step"] > end - last]
-    mean = tail.mean(numeric_only=True)
-    it_total = tail["budget_it_core"] + tail["budget_it_marketing"]
-    tech_total = it_total + tail["shadow_it"]
-    hhi = (tail["market_share"] ** 2).groupby(tail["step"]).sum().mean()
-    out = {k: float(mean[k]) for k in OUTCOMES if k in mean.index}
-    out["it_marketing_share"] = _mean_ratio(tail["budget_it_marketing"], it_total)
-    out["cmo_tech_share"] = _mean_ratio(tail["shadow_it"], tech_total)
-    out["cmo_tech_claim_share"] = _mean_ratio(tail["cmo_tech_claim"], tech_total)
-    out["margin"] = _mean_ratio(tail["profit"], tail["revenue"])
-    out["market_concentration"] = float(hhi)
+    return _outcomes(lambda c: firms[c].to_numpy(dtype=float), firms["step"].to_numpy(), set(firms.columns), last)
+
+
+def _outcomes(
+    column: Callable[[str], np.ndarray], step: np.ndarray, columns: set[str], last: int = 4
+) -> dict[str, float]:
+    """:func:`outcomes` from the firm table's columns as arrays (``column(name)``, all rows).
+
+    The numbers are those of the pandas expressions ``tail.mean()`` and
+    ``(tail.market_share ** 2).groupby(tail.step).sum().mean()``: the same sums in the same order
+    (pairwise per column; sequential per quarter), which tests/test_api.py checks exactly, at a
+    fraction of pandas' cost.
+    """
+    tail = step > int(step.max()) - last
+    order = np.argsort(step[tail], kind="stable")  # quarters in order; rows of a quarter as they come
+
+    def col(name: str) -> np.ndarray:
+        return column(name)[tail]
+
+    n = int(tail.sum())
+    out = {k: float(np.add.reduce(col(k))) / n for k in OUTCOMES if k in columns}
+    it_total = col("budget_it_core") + col("budget_it_marketing")
+    tech_total = it_total + col("shadow_it")
+    out["it_marketing_share"] = _mean_ratio(col("budget_it_marketing"), it_total)
+    out["cmo_tech_share"] = _mean_ratio(col("shadow_it"), tech_total)
+    out["cmo_tech_claim_share"] = _mean_ratio(col("cmo_tech_claim"), tech_total)
+    out["margin"] = _mean_ratio(col("profit"), col("revenue"))
+    quarters = step[tail][order]
+    starts = np.flatnonzero(np.r_[True, quarters[1:] != quarters[:-1]])
+    per_quarter = np.add.reduceat((col("market_share") ** 2)[order], starts)  # Herfindahl index per quarter
+    out["market_concentration"] = float(np.add.reduce(per_quarter)) / len(per_quarter)
     return {k: out[k] for k in OUTCOMES}
 
 
@@ -109,7 +127,8 @@ def simulate(
     firms = model.firm_table()
     wall = time.perf_counter() - start
     execs = model.executive_table() if executives else None
-    return Results(cfg, seed, firms, execs, wall, run_id, outcomes(firms))
+    scalars = _outcomes(model.firm_column, firms["step"].to_numpy(), set(firms.columns))
+    return Results(cfg, seed, firms, execs, wall, run_id, scalars)
 
 
 def run(config: dict[str, Any], seed: int) -> dict[str, float]:

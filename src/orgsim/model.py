@@ -55,37 +55,38 @@ EXEC_COLUMNS = ("influence", "coop_cmo", "coop_cio", "coop_cfo", "brief", "effor
 PAIR_COLUMNS = ("coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo")
 
 
-# Model-level reporters for Mesa's DataCollector (named functions so the model pickles).
+# Model-level reporters for Mesa's DataCollector (named functions so the model pickles). Each reads
+# the market means the model computes once per quarter when it records (Market.market_means).
 def mean_influence_cmo(m: Market) -> float:
-    return float(np.add.reduce(m.influence[:, CMO])) / m.n_firms
+    return m.market_means["influence_cmo"]
 
 
 def mean_influence_cio(m: Market) -> float:
-    return float(np.add.reduce(m.influence[:, CIO])) / m.n_firms
+    return m.market_means["influence_cio"]
 
 
 def mean_influence_cfo(m: Market) -> float:
-    return float(np.add.reduce(m.influence[:, CFO])) / m.n_firms
+    return m.market_means["influence_cfo"]
 
 
 def share_coop_cmo_cio(m: Market) -> float:
-    return float(np.add.reduce(m.coop[:, 0])) / m.n_firms
+    return m.market_means["coop_cmo_cio"]
 
 
 def share_coop_cmo_cfo(m: Market) -> float:
-    return float(np.add.reduce(m.coop[:, 1])) / m.n_firms
+    return m.market_means["coop_cmo_cfo"]
 
 
 def share_cmo_briefs(m: Market) -> float:
-    return np.count_nonzero(m.briefed) / m.n_firms
+    return m.market_means["cmo_briefs_ceo"]
 
 
 def mean_profit(m: Market) -> float:
-    return float(np.add.reduce(m.profit)) / m.n_firms
+    return m.market_means["profit"]
 
 
 def pressure_now(m: Market) -> float:
-    return float(m.paths.pressure[min(m.steps, m.config.steps)])
+    return m.market_means["pressure"]
 
 
 REPORTERS = {
@@ -103,6 +104,10 @@ REPORTERS = {
 def _mean_rows(rows: list[np.ndarray]) -> np.ndarray:
     """``np.array(rows).mean(axis=0)`` (the same sum and division) without its overhead."""
     return np.add.reduce(np.array(rows), axis=0) / len(rows)
+
+
+#: rows of the firm record averaged for REPORTERS (all but pressure), in REPORTERS' order
+_MEAN_ROWS = [FIRM_COLUMNS.index(c) for c in list(REPORTERS)[:-1]]
 
 
 class RunFinished(RuntimeError):
@@ -131,6 +136,8 @@ class Market(mesa.Model):
         self.seed = rng if isinstance(rng, int) else None
         self.run_id = run_id
         self.paths = environment_paths(cfg)
+        env = (self.paths.pressure.tolist(), self.paths.threat.tolist(), self.paths.climate.tolist())
+        self._env_rows = list(zip(*env, strict=True))  # (pressure, threat, climate) per quarter
         mk, fp, ex = cfg.market, cfg.firm, cfg.executives
         f = mk.firms
         self.n_firms = f
@@ -235,8 +242,8 @@ class Market(mesa.Model):
         return self.steps
 
     def _env(self, q: int) -> tuple[float, float, float]:
-        q = min(q, self.config.steps)
-        return float(self.paths.pressure[q]), float(self.paths.threat[q]), float(self.paths.climate[q])
+        """Pressure, threat and climate in quarter ``q`` (the last quarter's after the run)."""
+        return self._env_rows[min(q, self.config.steps)]
 
     def _revenue(self, q: int) -> np.ndarray:
         cfg = self.config
@@ -326,6 +333,9 @@ class Market(mesa.Model):
 
     def budget_round(self, q: int) -> None:
         """3. Yearly: sticky split, contested part by contest or bargain; who controls marketing IT."""
+        if self._suite is not None:
+            self._suite.budget(self, self._env(q)[0])
+            return
         cfg = self.config
         lv, fp = cfg.levers, cfg.firm
         year = _mean_rows(self.revenue_history[-4:])
@@ -492,12 +502,16 @@ class Market(mesa.Model):
         )  # fmt: skip
         row = self._firm_arr[q]
         row[: len(firm_values)] = np.array(firm_values, dtype=float)
-        row[len(firm_values) :] = np.array(self._env(q))[:, None]  # pressure, threat, climate
+        env = self._env(q)
+        n = len(firm_values)
+        row[n], row[n + 1], row[n + 2] = env  # pressure, threat, climate
+        # the market means of REPORTERS: each column of the row summed on its own (as a column of the
+        # arrays would be), then divided by F
+        sums = np.add.reduce(row[_MEAN_ROWS], axis=1) / self.n_firms
+        self.market_means = dict(zip(REPORTERS, (*sums.tolist(), env[0]), strict=True))
         e = self._exec_arr[q]  # in the order of EXEC_COLUMNS
         e[0] = infl
-        e[1] = p[:, :, CMO]
-        e[2] = p[:, :, CIO]
-        e[3] = p[:, :, CFO]
+        e[1:4] = p.transpose(2, 0, 1)  # coop_cmo, coop_cio, coop_cfo: each role's propensity toward them
         e[4, :, CMO] = self.p_brief
         e[5] = self.effort
         e[6] = self.payoff
@@ -508,6 +522,10 @@ class Market(mesa.Model):
         while self.running:
             self.step()
         return self
+
+    def firm_column(self, name: str) -> np.ndarray:
+        """One column of :meth:`firm_table` as a float array (all firms, quarter by quarter)."""
+        return self._firm_arr[: self.steps + 1, FIRM_COLUMNS.index(name)].ravel()
 
     def firm_table(self):
         """Tidy per-quarter per-firm table (pandas), up to the current quarter."""

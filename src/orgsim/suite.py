@@ -25,7 +25,8 @@ import numpy as np
 from numba.extending import register_jitable
 
 from orgsim import jit
-from orgsim.learning import HIGH, LOW, logit_step
+from orgsim.budget import Allocation
+from orgsim.learning import HIGH, LOW
 
 CMO = 0
 
@@ -182,6 +183,70 @@ def _profit_loop(incidents, quality, revenue, budget, unit, p, profit, margin): 
         margin[j] = profit[j] / revenue[j] if revenue[j] > 0 else 0.0
 
 
+def _budget_loop(
+    revenue_rows, roi, influence, effort, history, domain, analytics, experience, p, out, new_domain,
+):  # fmt: skip  # pragma: no cover - runs compiled
+    """Market.budget_round: the spending lines (rows of ``out`` in the order of budget.Allocation's
+    fields) and next year's domain shares (``new_domain``); ``p`` from :meth:`Suite.budget`."""
+    (share, roi_evidence, claim_cmo, claim_cio, claim_cfo, contest, conflict_loss, contested, exponent,
+     tech_weight, beta_experience, claim_max, shadow_cap, shadow_on) = p  # fmt: skip
+    claims = (claim_cmo, claim_cio, claim_cfo)
+    k, h = revenue_rows.shape[0], history.shape[0]
+    strength = np.empty(3)
+    won = np.empty(3)
+    split = np.empty(3)
+    for j in range(roi.shape[0]):
+        year = revenue_rows[0, j]
+        for r in range(1, k):
+            year += revenue_rows[r, j]
+        budget_j = share * (year / k)
+        total = 0.0
+        for r in range(3):
+            evidence = 1.0 + roi_evidence * roi[j] if r == CMO else 1.0
+            strength[r] = claims[r] * influence[j, r] * evidence * (effort[j, r] if contest != 0.0 else 1.0)
+            won[r] = max(strength[r], 0.0) ** exponent
+            total += won[r]
+        trust = 0.0
+        governed = 0.0
+        for t in range(h):
+            governed += history[t, j, 0]
+            for c in range(3):
+                trust += history[t, j, c]
+        trust = trust / (3 * h)
+        governed = governed / h
+        lost = 0.0
+        if contest != 0.0:
+            lost = (
+                conflict_loss * ((effort[j, 0] + effort[j, 1] + effort[j, 2]) / 3) * (1.0 - min(max(trust, 0.0), 1.0))
+            )
+        for r in range(3):
+            won[r] = won[r] / total if total > 0 else 1.0 / 3
+            split[r] = (1.0 - contested) * domain[j, r] + contested * (1.0 - lost) * won[r]
+        m_tech = tech_weight * (1.0 - analytics[j])
+        m_camp = beta_experience * (1.0 - experience[j])
+        both = m_tech + m_camp
+        claim = claim_max * (m_tech / both if both > 0 else 0.0)
+        cmo_money = split[0] * budget_j
+        tech = claim * cmo_money
+        if shadow_on != 0.0:
+            gov = governed * tech
+            shadow = min((1.0 - governed) * tech, shadow_cap * cmo_money)
+        else:
+            gov = tech
+            shadow = 0.0
+        out[0, j] = budget_j
+        out[1, j] = cmo_money - gov - shadow
+        out[2, j] = split[1] * budget_j
+        out[3, j] = gov
+        out[4, j] = shadow
+        out[5, j] = split[2] * budget_j
+        out[6, j] = contested * lost * budget_j
+        out[7, j] = tech
+        norm = split[0] + split[1] + split[2]
+        for r in range(3):
+            new_domain[j, r] = split[r] / norm
+
+
 @register_jitable
 def _accumulate(beliefs, payoff, acted, foregone, own_w, other_w, fw, decay, counterfactual):  # pragma: no cover
     """learning.evidence_all (+ foregone_all) and learning.accumulate for one role's learners.
@@ -246,12 +311,14 @@ def _draw_loop(rng, lam, incidents, imitation, imitation_rate, exploration, imit
 
 def _belief_loop(
     coop, briefed, influence, infl_before, margin, own, crit, dependence, p, beliefs, brief_beliefs,
-    payoff, p_coop, p_brief, props, gaps,
+    payoff, p_coop, p_brief, odds, scaled_gaps,
 ):  # fmt: skip  # pragma: no cover - runs compiled
     """Market.executives_learn up to the logit step: payoffs (into ``payoff``), evidence and belief
-    update (``beliefs``, ``brief_beliefs`` in place); the propensities and their belief gaps into the
-    flat ``props`` and ``gaps`` (``p_coop`` raveled, then ``p_brief``). ``p`` from :meth:`Suite.learn`."""
-    (profit_weight, vis_unbriefed, briefing_on, jw, cc, influence_rate, own_w, other_w, cf, fw, decay) = p
+    update (``beliefs``, ``brief_beliefs`` in place); then learning.logit_step's arithmetic before
+    its log and tanh: the bounded propensities' odds ``p / (1 - p)`` and the belief gaps over
+    ``payoff_scale``, flat (``p_coop`` raveled, then ``p_brief``). ``p`` from :meth:`Suite.learn`."""
+    (profit_weight, vis_unbriefed, briefing_on, jw, cc, influence_rate, own_w, other_w, cf, fw, decay,
+     scale) = p  # fmt: skip
     counterfactual = cf != 0.0
     f = coop.shape[0]
     margin_now = np.empty(f)
@@ -292,10 +359,12 @@ def _belief_loop(
     for i in range(f):
         for role in range(3):
             for peer in range(3):
-                props[9 * i + 3 * role + peer] = p_coop[i, role, peer]
-                gaps[9 * i + 3 * role + peer] = _gap(beliefs[i, role, peer])
-        props[9 * f + i] = p_brief[i]
-        gaps[9 * f + i] = _gap(brief_beliefs[i])
+                x = min(max(p_coop[i, role, peer], LOW), HIGH)
+                odds[9 * i + 3 * role + peer] = x / (1.0 - x)
+                scaled_gaps[9 * i + 3 * role + peer] = _gap(beliefs[i, role, peer]) / scale
+        x = min(max(p_brief[i], LOW), HIGH)
+        odds[9 * f + i] = x / (1.0 - x)
+        scaled_gaps[9 * f + i] = _gap(brief_beliefs[i]) / scale
 
 
 @register_jitable
@@ -310,8 +379,9 @@ def _gap(s):  # pragma: no cover - runs compiled
 def _commit_loop(
     p_coop, p_brief, stepped, imitate, other, noise, margins, imitation_scale, explore, fixed, fixed_brief,
 ):  # fmt: skip  # pragma: no cover - runs compiled
-    """Executive.learn after the logit step (``stepped``, laid out as _belief_loop's ``props``):
-    benchmarking, drift, fixed values; then advance: ``p_coop``, ``p_brief`` in place."""
+    """Executive.learn after the logit step (``stepped`` holds ``exp(-z)`` of the step's log-odds ``z``,
+    laid out as _belief_loop's ``odds``): the stepped propensities, benchmarking, drift, fixed
+    values; then advance: ``p_coop``, ``p_brief`` in place."""
     f = p_coop.shape[0]
     new_coop = p_coop.copy()
     new_brief = p_brief.copy()
@@ -320,8 +390,8 @@ def _commit_loop(
             coop_next = p_coop[i, role].copy()
             for peer in range(3):
                 if peer != role:
-                    coop_next[peer] = stepped[9 * i + 3 * role + peer]
-            brief = stepped[9 * f + i] if role == CMO else 0.0
+                    coop_next[peer] = min(max(1.0 / (1.0 + stepped[9 * i + 3 * role + peer]), LOW), HIGH)
+            brief = min(max(1.0 / (1.0 + stepped[9 * f + i]), LOW), HIGH) if role == CMO else 0.0
             if imitate[i, role]:
                 j = other[i, role]
                 w = min(1.0, max(0.0, (margins[j] - margins[i]) / imitation_scale))
@@ -355,6 +425,7 @@ def kernels() -> dict[str, Any] | None:
         _KERNELS,
         {
             "interact": _interact_loop,
+            "budget": _budget_loop,
             "stocks": _stocks_loop,
             "profit": _profit_loop,
             "influence": _influence_loop,
@@ -402,7 +473,7 @@ class Suite:
         own_w = 1.0 if mech.reinforcement else 0.0
         other_w = float(lp.observation_weight) if mech.observation else 0.0
         self.learn_p = (float(lp.profit_weight), *self.crediting, own_w, other_w, float(mech.counterfactual))
-        self.learn_p += (float(lp.foregone_weight), float(lp.belief_decay))
+        self.learn_p += (float(lp.foregone_weight), float(lp.belief_decay), float(lp.payoff_scale))
         self.draw_p = (bool(mech.imitation), float(lp.imitation_rate), float(lp.exploration))
         self.rate, self.scale = float(lp.learning_rate), float(lp.payoff_scale)
         self.imitation_scale = float(lp.imitation_scale)
@@ -413,8 +484,9 @@ class Suite:
         self.imitate = np.zeros((f, 3), dtype=bool)
         self.other = np.zeros((f, 3), dtype=np.int64)
         self.noise = np.zeros((f, 3, 3))
-        self.props = np.empty(10 * f)
+        self.odds = np.empty(10 * f)
         self.gaps = np.empty(10 * f)
+        self.steps = np.empty(10 * f)
 
     def interact(self, m: Any) -> None:
         """Market.executives_interact: the same draws (proposals, then the mandate's)."""
@@ -424,6 +496,28 @@ class Suite:
         self.k["interact"](
             self.u, m.p_coop, m.p_brief, u_mandate, self.mandate, m.willing, m.briefed, m.coop, m.coop_history
         )
+
+    def budget(self, m: Any, pressure: float) -> None:
+        """Market.budget_round."""
+        cfg = m.config
+        lv, fp, mk = cfg.levers, cfg.firm, cfg.market
+        p = (
+            float(lv.budget_share),
+            float(cfg.influence.roi_evidence) if cfg.mechanisms.roi_evidence_on else 0.0,
+            float(fp.claim_cmo), float(fp.claim_cio), float(fp.claim_cfo),
+            1.0 if lv.budget_rule == "contest" else 0.0,
+            float(fp.conflict_loss), float(lv.contested_share),
+            float(fp.contest_exponent) if lv.budget_rule == "contest" else 1.0,
+            mk.beta_personalisation * pressure, float(mk.beta_experience), float(fp.tech_claim_max),
+            float(lv.shadow_it_cap), float(cfg.mechanisms.shadow_it),
+        )  # fmt: skip
+        out, new_domain = np.empty((8, m.n_firms)), np.empty((m.n_firms, 3))
+        self.k["budget"](
+            np.array(m.revenue_history[-4:]), m.roi, m.influence, m.effort, m.coop_history, m.domain, m.analytics,
+            m.experience, p, out, new_domain,
+        )  # fmt: skip
+        m.alloc = Allocation(*out)
+        m.domain = new_domain
 
     def capabilities(self, m: Any, threat: float) -> None:
         """Market.capabilities_move: stocks, incidents (the same Poisson draws), profit and margin."""
@@ -472,9 +566,13 @@ class Suite:
         own, crit, dependence = m._crediting
         self.k["beliefs"](
             m.coop, m.briefed, m.influence, m._influence_before, m.margin_history[-1], own, crit, dependence,
-            self.learn_p, m.beliefs, m.brief_beliefs, m.payoff, m.p_coop, m.p_brief, self.props, self.gaps,
+            self.learn_p, m.beliefs, m.brief_beliefs, m.payoff, m.p_coop, m.p_brief, self.odds, self.gaps,
         )  # fmt: skip
-        stepped = logit_step(self.props, self.gaps, self.rate, self.scale)
+        # learning.logit_step's log, tanh and exp, in numpy like the reference path's
+        z, step = np.log(self.odds, out=self.odds), np.tanh(self.gaps, out=self.gaps)
+        np.multiply(self.rate, step, out=step)
+        np.add(z, step, out=z)
+        stepped = np.exp(np.negative(z, out=z), out=self.steps)
         self.k["commit"](
             m.p_coop, m.p_brief, stepped, self.imitate, self.other, self.noise, margins, self.imitation_scale,
             exploration > 0, m.fixed, m.fixed_brief,
