@@ -144,3 +144,38 @@ def test_run_outcomes_finite_when_a_firm_has_no_customers():
     out = orgsim.run({"firms": 60, "customers": 100, "steps": 4, "threat": [[0, 1.0]]}, seed=1)
     bad = {k: v for k, v in out.items() if not math.isfinite(v)}
     assert not bad, f"non-finite outcomes: {bad}"
+
+
+def _outcomes_in_pandas(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
+    """The outcomes as pandas expressions (the definition api.outcomes reproduces on arrays)."""
+    end = int(firms["step"].max())
+    tail = firms[firms["step"] > end - last]
+    mean = tail.mean(numeric_only=True)
+
+    def ratio(num: pd.Series, den: pd.Series) -> float:
+        n, d = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
+        return float(np.mean(np.divide(n, d, out=np.zeros_like(n), where=d != 0)))
+
+    it_total = tail["budget_it_core"] + tail["budget_it_marketing"]
+    tech_total = it_total + tail["shadow_it"]
+    out = {k: float(mean[k]) for k in api.OUTCOMES if k in mean.index}
+    out["it_marketing_share"] = ratio(tail["budget_it_marketing"], it_total)
+    out["cmo_tech_share"] = ratio(tail["shadow_it"], tech_total)
+    out["cmo_tech_claim_share"] = ratio(tail["cmo_tech_claim"], tech_total)
+    out["margin"] = ratio(tail["profit"], tail["revenue"])
+    out["market_concentration"] = float((tail["market_share"] ** 2).groupby(tail["step"]).sum().mean())
+    return {k: out[k] for k in api.OUTCOMES}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "params"),
+    [("baseline", {}), ("shadow_it", {"firms": 30}), ("walls", {"firms": 13, "steps": 9}), ("security_crisis", {})],
+)
+def test_outcomes_equal_the_pandas_expressions_exactly(scenario, params):
+    for seed in (0, 1):
+        res = api.simulate(scenario, seed=seed, customers=1500, executives=False, **params)
+        for last in (1, 4, 7):
+            assert api.outcomes(res.firms, last) == _outcomes_in_pandas(res.firms, last)
+        assert res.outcomes == _outcomes_in_pandas(res.firms)  # simulate reads the model's record
+        shuffled = res.firms.sample(frac=1.0, random_state=seed)
+        assert api.outcomes(shuffled) == pytest.approx(res.outcomes, rel=1e-12)
