@@ -490,32 +490,34 @@ class Market(mesa.Model):
 
     # -- results ------------------------------------------------------------------------------
     def _record(self, q: int) -> None:
-        a, p, infl, coop = self.alloc, self.p_coop, self.influence, self.coop
-        firm_values = (  # in the order of FIRM_COLUMNS (the environment's three come last)
-            self.revenue, self.profit, self.shares, a.budget, a.marketing, a.it_core, a.it_marketing,
-            a.shadow_it, a.finance, a.conflict, a.tech_claim, infl[:, CMO], infl[:, CIO], infl[:, CFO],
-            coop[:, 0], coop[:, 1], coop[:, 2], self.briefed,
-            # next quarter's probability of each pair's joint work (without the ROI mandate)
-            p[:, CMO, CIO] * p[:, CIO, CMO], p[:, CMO, CFO] * p[:, CFO, CMO], p[:, CIO, CFO] * p[:, CFO, CIO],
-            self.p_brief, self.integration, self.analytics, self.experience, self.quality, self.roi,
-            self.appraisal, self.shadow_stock, self.incidents,
-        )  # fmt: skip
-        row = self._firm_arr[q]
-        row[: len(firm_values)] = np.array(firm_values, dtype=float)
+        row, e = self._firm_arr[q], self._exec_arr[q]  # columns in the order of FIRM_COLUMNS, EXEC_COLUMNS
         env = self._env(q)
-        n = len(firm_values)
-        row[n], row[n + 1], row[n + 2] = env  # pressure, threat, climate
+        if self._suite is not None:
+            self._suite.record(self, q, row, e)
+        else:
+            a, p, infl, coop = self.alloc, self.p_coop, self.influence, self.coop
+            firm_values = (  # the environment's three columns come last
+                self.revenue, self.profit, self.shares, a.budget, a.marketing, a.it_core, a.it_marketing,
+                a.shadow_it, a.finance, a.conflict, a.tech_claim, infl[:, CMO], infl[:, CIO], infl[:, CFO],
+                coop[:, 0], coop[:, 1], coop[:, 2], self.briefed,
+                # next quarter's probability of each pair's joint work (without the ROI mandate)
+                p[:, CMO, CIO] * p[:, CIO, CMO], p[:, CMO, CFO] * p[:, CFO, CMO], p[:, CIO, CFO] * p[:, CFO, CIO],
+                self.p_brief, self.integration, self.analytics, self.experience, self.quality, self.roi,
+                self.appraisal, self.shadow_stock, self.incidents,
+            )  # fmt: skip
+            n = len(firm_values)
+            row[:n] = np.array(firm_values, dtype=float)
+            row[n], row[n + 1], row[n + 2] = env  # pressure, threat, climate
+            e[0] = infl
+            e[1:4] = p.transpose(2, 0, 1)  # coop_cmo, coop_cio, coop_cfo: each role's propensity toward them
+            e[4, :, CMO] = self.p_brief
+            e[5] = self.effort
+            e[6] = self.payoff
+            e[7] = self.credits
         # the market means of REPORTERS: each column of the row summed on its own (as a column of the
         # arrays would be), then divided by F
         sums = np.add.reduce(row[_MEAN_ROWS], axis=1) / self.n_firms
         self.market_means = dict(zip(REPORTERS, (*sums.tolist(), env[0]), strict=True))
-        e = self._exec_arr[q]  # in the order of EXEC_COLUMNS
-        e[0] = infl
-        e[1:4] = p.transpose(2, 0, 1)  # coop_cmo, coop_cio, coop_cfo: each role's propensity toward them
-        e[4, :, CMO] = self.p_brief
-        e[5] = self.effort
-        e[6] = self.payoff
-        e[7] = self.credits
 
     def run(self) -> Market:
         """Step until the scenario's length."""

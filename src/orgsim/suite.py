@@ -47,9 +47,10 @@ def _interact_loop(u, p_coop, p_brief, u_mandate, mandate, willing, briefed, coo
         coop[i, 2] = 1.0 if willing[i, 1, 2] and willing[i, 2, 1] else 0.0
         if mandate > 0 and u_mandate[i] < mandate:
             coop[i, 1] = 1.0
-    for h in range(history.shape[0] - 1, 0, -1):
-        history[h] = history[h - 1]
-    history[0] = coop
+    for h in range(history.shape[0] - 1, -1, -1):  # element by element: numba compiles array copies slowly
+        for i in range(coop.shape[0]):
+            for k in range(3):
+                history[h, i, k] = history[h - 1, i, k] if h > 0 else coop[i, k]
 
 
 @register_jitable
@@ -262,7 +263,9 @@ def _accumulate(beliefs, payoff, acted, foregone, own_w, other_w, fw, decay, cou
         own[j, 1] = a
         own[j, 2] = payoff[j] * n
         own[j, 3] = n
-    total = own[0].copy()
+    total = np.empty(4)
+    for c in range(4):
+        total[c] = own[0, c]
     for j in range(1, f):
         for c in range(4):
             total[c] += own[j, c]
@@ -332,8 +335,8 @@ def _belief_loop(
     for k in range(3):
         if counterfactual:  # joint work of pair k flipped, in every firm
             for i in range(f):
-                c[:] = coop[i]
-                c[k] = 1.0 - c[k]
+                for r in range(3):
+                    c[r] = 1.0 - coop[i, r] if r == k else coop[i, r]
                 _gain_row(
                     i, c[0], c[1], c[2], briefed[i], own, crit, dependence, infl_before,
                     vis_unbriefed, briefing_on != 0.0, jw, cc, influence_rate, work,
@@ -383,14 +386,17 @@ def _commit_loop(
     laid out as _belief_loop's ``odds``): the stepped propensities, benchmarking, drift, fixed
     values; then advance: ``p_coop``, ``p_brief`` in place."""
     f = p_coop.shape[0]
-    new_coop = p_coop.copy()
-    new_brief = p_brief.copy()
+    new_coop = np.empty((f, 3, 3))
+    new_brief = np.empty(f)
+    coop_next = np.empty(3)
     for i in range(f):
+        new_brief[i] = p_brief[i]
         for role in range(3):
-            coop_next = p_coop[i, role].copy()
             for peer in range(3):
                 if peer != role:
                     coop_next[peer] = min(max(1.0 / (1.0 + stepped[9 * i + 3 * role + peer]), LOW), HIGH)
+                else:
+                    coop_next[peer] = p_coop[i, role, peer]
             brief = min(max(1.0 / (1.0 + stepped[9 * f + i]), LOW), HIGH) if role == CMO else 0.0
             if imitate[i, role]:
                 j = other[i, role]
@@ -412,8 +418,47 @@ def _commit_loop(
                 new_coop[i, role, peer] = p_coop[i, role, peer] if fixed[i, role, peer] else coop_next[peer]
             if role == CMO:
                 new_brief[i] = p_brief[i] if fixed_brief[i] else brief
-    p_coop[:] = new_coop
-    p_brief[:] = new_brief
+    for i in range(f):  # commit (all executives learned from the same state)
+        p_brief[i] = new_brief[i]
+        for role in range(3):
+            for peer in range(3):
+                p_coop[i, role, peer] = new_coop[i, role, peer]
+
+
+def _record_loop(
+    row, e, revenue, profit, shares, alloc, influence, coop, briefed, p_coop, p_brief, stocks, incidents, env,
+    effort, payoff, credits,
+):  # fmt: skip  # pragma: no cover - runs compiled
+    """Market._record: the quarter's row of the firm record (``row``, columns in the order of
+    model.FIRM_COLUMNS: ``alloc`` in budget.Allocation's order, ``stocks`` from data integration to
+    shadow stock) and of the executive record (``e``, model.EXEC_COLUMNS)."""
+    for j in range(revenue.shape[0]):
+        row[0, j] = revenue[j]
+        row[1, j] = profit[j]
+        row[2, j] = shares[j]
+        for k in range(8):
+            row[3 + k, j] = alloc[k][j]
+        for r in range(3):
+            row[11 + r, j] = influence[j, r]
+            row[14 + r, j] = coop[j, r]
+        row[17, j] = 1.0 if briefed[j] else 0.0
+        row[18, j] = p_coop[j, 0, 1] * p_coop[j, 1, 0]
+        row[19, j] = p_coop[j, 0, 2] * p_coop[j, 2, 0]
+        row[20, j] = p_coop[j, 1, 2] * p_coop[j, 2, 1]
+        row[21, j] = p_brief[j]
+        for k in range(7):
+            row[22 + k, j] = stocks[k][j]
+        row[29, j] = incidents[j]
+        for k in range(3):
+            row[30 + k, j] = env[k]
+        for r in range(3):
+            e[0, j, r] = influence[j, r]
+            for k in range(3):
+                e[1 + k, j, r] = p_coop[j, r, k]
+            e[5, j, r] = effort[j, r]
+            e[6, j, r] = payoff[j, r]
+            e[7, j, r] = credits[j, r]
+        e[4, j, 0] = p_brief[j]
 
 
 _KERNELS: dict[str, Any] = {}
@@ -432,6 +477,7 @@ def kernels() -> dict[str, Any] | None:
             "draw": _draw_loop,
             "beliefs": _belief_loop,
             "commit": _commit_loop,
+            "record": _record_loop,
         },
     )
 
@@ -576,4 +622,14 @@ class Suite:
         self.k["commit"](
             m.p_coop, m.p_brief, stepped, self.imitate, self.other, self.noise, margins, self.imitation_scale,
             exploration > 0, m.fixed, m.fixed_brief,
+        )  # fmt: skip
+
+    def record(self, m: Any, q: int, row: np.ndarray, e: np.ndarray) -> None:
+        """Market._record's rows of the firm and executive records for quarter ``q``."""
+        a = m.alloc
+        alloc = (a.budget, a.marketing, a.it_core, a.it_marketing, a.shadow_it, a.finance, a.conflict, a.tech_claim)
+        stocks = (m.integration, m.analytics, m.experience, m.quality, m.roi, m.appraisal, m.shadow_stock)
+        self.k["record"](
+            row, e, m.revenue, m.profit, m.shares, alloc, m.influence, m.coop, m.briefed, m.p_coop, m.p_brief,
+            stocks, m.incidents, m._env(q), m.effort, m.payoff, m.credits,
         )  # fmt: skip
