@@ -23,6 +23,9 @@ CASES = [
     ("baseline", 6, {"firms": 2, "observation": False}),
     ("baseline", 8, {"briefing": False, "joint_credit_on": False, "reinforcement": False}),
     ("baseline", 9, {"firms": 20, "budget_rule": "bargain", "imitation_rate": 1.0}),
+    ("security_crisis", 10, {"incidents": False, "shadow_it": False}),
+    ("digital_shift", 11, {"resource_dependence": False, "roi_evidence_on": False, "word_of_mouth": False}),
+    ("shadow_it", 12, {"revenue_noise": 0.0, "roi_mandate": 0.7, "steps": 17}),
 ]
 
 
