@@ -114,21 +114,40 @@ def simulate(
     ``seed`` defaults to the scenario's. ``progress(done, total)`` is called after every quarter.
     ``executives=False`` skips building the executives table (``Results.executives`` is None).
     """
+    start = time.perf_counter()
+    cfg, seed, model = _run_model(scenario, seed, run_id, progress, overrides)
+    firms = model.firm_table()
+    wall = time.perf_counter() - start
+    execs = model.executive_table() if executives else None
+    return Results(cfg, seed, firms, execs, wall, run_id, model_outcomes(model))
+
+
+def _run_model(
+    scenario: str | Path | ScenarioConfig,
+    seed: int | None,
+    run_id: str,
+    progress: Callable[[int, int], None] | None,
+    overrides: dict[str, Any],
+) -> tuple[ScenarioConfig, int, Any]:
+    """Load the scenario, build the Market and run it to its end."""
     from orgsim.model import Market
 
     cfg = load(scenario if isinstance(scenario, ScenarioConfig) else str(scenario), overrides or None)
     seed = cfg.seed if seed is None else int(seed)
-    start = time.perf_counter()
     model = Market(cfg, rng=seed, run_id=run_id)
     while model.running:
         model.step()
         if progress is not None:
             progress(model.steps, cfg.steps)
-    firms = model.firm_table()
-    wall = time.perf_counter() - start
-    execs = model.executive_table() if executives else None
-    scalars = _outcomes(model.firm_column, firms["step"].to_numpy(), set(firms.columns))
-    return Results(cfg, seed, firms, execs, wall, run_id, scalars)
+    return cfg, seed, model
+
+
+def model_outcomes(model: Any, last: int = 4) -> dict[str, float]:
+    """:func:`outcomes` of a Market's firm table, read from the model's record without building the table."""
+    from orgsim.model import FIRM_COLUMNS
+
+    step = np.repeat(np.arange(model.steps + 1), model.n_firms)
+    return _outcomes(model.firm_column, step, set(FIRM_COLUMNS), last)
 
 
 def run(config: dict[str, Any], seed: int) -> dict[str, float]:
@@ -139,5 +158,5 @@ def run(config: dict[str, Any], seed: int) -> dict[str, float]:
     """
     params = dict(config)
     scenario = params.pop("scenario", "baseline")
-    res = simulate(scenario, int(np.int64(seed)), executives=False, **params)
-    return res.outcomes
+    _, _, model = _run_model(scenario, int(np.int64(seed)), "", None, params)
+    return model_outcomes(model)
