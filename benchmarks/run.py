@@ -272,23 +272,35 @@ def bench_big(s: Sizes) -> dict[str, Any]:
 
 
 # -- d. scaling -------------------------------------------------------------------------------
-def bench_scaling(s: Sizes) -> dict[str, Any]:
+def _scaling_timings(sizes: list[int], quick: bool) -> list[dict[str, Any]]:
+    """Section d's timings (run in a fresh interpreter by bench_scaling)."""
     from orgsim import simulate
     from orgsim.model import Market
+
+    simulate("baseline", seed=1, customers=sizes[0])
+    rows = []
+    for n in sizes:
+        # minimum of several timings: small sizes take milliseconds and the machine is shared
+        reps = 1 if quick else (15 if n <= 30_000 else 7 if n <= 100_000 else 3 if n <= 300_000 else 2)
+        whole = min(timed(lambda n=n: simulate("baseline", seed=1, customers=n), reps))
+        model = min(timed(lambda n=n: Market("baseline", rng=1, customers=n).run(), reps))
+        rows.append({"N": n, "seconds": whole, "model_seconds": model})
+    return rows
+
+
+def bench_scaling(s: Sizes) -> dict[str, Any]:
+    """Time against N, in a fresh interpreter (as a user's process; not after sections a-c's objects)."""
 
     def slopes(n: np.ndarray, secs: np.ndarray) -> tuple[float, float]:
         every = float(np.polyfit(np.log(n), np.log(secs), 1)[0])
         big = n >= n.max() / 10 if len(n) > 2 else np.ones(len(n), dtype=bool)
         return every, float(np.polyfit(np.log(n[big]), np.log(secs[big]), 1)[0])
 
-    simulate("baseline", seed=1, customers=s.scaling_n[0])
-    rows = []
-    for n in s.scaling_n:
-        # minimum of several timings: small sizes take milliseconds and the machine is shared
-        reps = 1 if s.repeats == 1 else (7 if n <= 100_000 else 3 if n <= 300_000 else 2)
-        whole = min(timed(lambda n=n: simulate("baseline", seed=1, customers=n), reps))
-        model = min(timed(lambda n=n: Market("baseline", rng=1, customers=n).run(), reps))
-        rows.append({"N": n, "seconds": whole, "model_seconds": model})
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import run as bench\n"
+        f"print(json.dumps(bench._scaling_timings({list(s.scaling_n)!r}, {s.repeats == 1!r})))"
+    )
+    rows = json.loads(py(code))
     n = np.array([r["N"] for r in rows], dtype=float)
     slope_all, slope_big = slopes(n, np.array([r["seconds"] for r in rows]))
     model_all, model_big = slopes(n, np.array([r["model_seconds"] for r in rows]))
@@ -651,8 +663,8 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
     L.append("")
     L.append(
         "`simulate('baseline', customers=N)` (build, 40 quarters, the firm and executive tables and the outcomes) and "
-        "`Market('baseline', customers=N).run()` (build and 40 quarters), minimum of 7 timings up to N = 100,000, "
-        "3 at 300,000, 2 at 1,000,000."
+        "`Market('baseline', customers=N).run()` (build and 40 quarters), in a fresh interpreter, minimum of 15 "
+        "timings up to N = 30,000, 7 at 100,000, 3 at 300,000, 2 at 1,000,000."
     )
     L.append("")
     L.append("| N | `simulate` s | µs per customer-quarter | `Market(...).run()` s |")
