@@ -51,7 +51,7 @@ class Sizes:
     batch_runs: int = 64  # runs take ~0.04 s: enough of them that the pool's per-task latency is not the measure
     batch_chunk: int = 8
     batch_overrides: dict[str, Any] = field(default_factory=dict)
-    sweep_runs: tuple[int, int] = (8, 56)
+    sweep_runs: tuple[int, int] = (16, 240)  # runs take ~0.04 s: long enough that the marginal rate is a rate
     sweep_settings: str = ""
     dashboard: bool = True
 
