@@ -250,9 +250,8 @@ class Frame:
     def of(cls, model: Any, step_ms: float | None = None) -> Frame:
         from orgsim.model import FIRM_COLUMNS
 
-        firms = model.firm_table()
         n_q, f = model.steps + 1, model.n_firms
-        data = {c: firms[c].to_numpy(dtype=float).reshape(n_q, f) for c in FIRM_COLUMNS}
+        data = {c: model.firm_column(c).reshape(n_q, f) for c in FIRM_COLUMNS}  # recorded rows do not change
         return cls(
             scenario=model.scenario_name,
             seed=-1 if model.seed is None else int(model.seed),
