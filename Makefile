@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,app]"
 	$(BIN)/python -m orgsim.dashboard.assets
+	@echo "compiling the model's loops (numba, about 30 s, once: cached next to the sources)"
+	$(BIN)/python -c "import orgsim; orgsim.run({'customers': 200, 'steps': 6}, 0)"
 	@touch $(STAMP)
 
 install: $(STAMP)
