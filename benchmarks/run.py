@@ -713,7 +713,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
         f"Pool results identical to serial: {e['pool_same_results']}; Dask: {e.get('dask_same_results')}. "
         f"Per-run overhead = median `orgsim.run` time / median `Market(...).run()` time − 1 = {100 * overhead:.1f} % "
         f"({e['run_median']:.3f} s vs {e['model_median']:.3f} s, timed alternately seed by seed; it is loading the "
-        "scenario, building the tables and computing the outcomes). Pool efficiency: "
+        "scenario and computing the outcomes from the record). Pool efficiency: "
         f"{100 * e['serial'] / (2 * e['pool']):.0f} % of a perfect 2× (the pool's warm-up ran one task in each of its "
         f"{e.get('pool_pids', '?')} workers)."
     )
