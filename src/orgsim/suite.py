@@ -521,7 +521,7 @@ class Suite:
         self.learn_p = (float(lp.profit_weight), *self.crediting, own_w, other_w, float(mech.counterfactual))
         self.learn_p += (float(lp.foregone_weight), float(lp.belief_decay), float(lp.payoff_scale))
         self.draw_p = (bool(mech.imitation), float(lp.imitation_rate), float(lp.exploration))
-        self.rate, self.scale = float(lp.learning_rate), float(lp.payoff_scale)
+        self.rate = float(lp.learning_rate)
         self.imitation_scale = float(lp.imitation_scale)
         # buffers reused every quarter (nothing the model keeps between quarters)
         self.u = np.empty((f, 10))
