@@ -388,15 +388,10 @@ class Market(mesa.Model):
             self.appraisal, self.coop[:, 2], fp.appraisal_growth, fp.appraisal_decay
         )
         self.shadow_stock = self.shadow_stock * (1.0 - fp.shadow_decay) + shadow
-        lam = capabilities.incident_rate(
-            threat, self.quality, self.shadow_stock, fp.incident_rate, fp.security_protection, fp.shadow_risk
-        )
-        self._incidents_and_profit(lam)
-
-    def _incidents_and_profit(self, lam: np.ndarray) -> None:
-        """Incidents drawn at the expected rate ``lam`` knock quality down; profit and margin."""
-        cfg, fp, a, unit = self.config, self.config.firm, self.alloc, self.config.market.revenue_per_firm
         if cfg.mechanisms.incidents:
+            lam = capabilities.incident_rate(
+                threat, self.quality, self.shadow_stock, fp.incident_rate, fp.security_protection, fp.shadow_risk
+            )
             self.incidents = self.rng.poisson(lam)
         else:
             self.incidents = np.zeros(self.n_firms, dtype=np.int64)
@@ -452,7 +447,8 @@ class Market(mesa.Model):
 
         What each executive perceives (its evidence and the belief it updates) is computed for all
         executives at once; each executive then moves its own propensities (``Executive.learn``).
-        With numba the whole phase runs as one compiled pass (:mod:`orgsim.suite`, same results).
+        With numba the phase runs as compiled passes around numpy's log, tanh and exp
+        (:mod:`orgsim.suite`, same results).
         """
         margins = _mean_rows(self.margin_history[-4:])
         if self._suite is not None:

@@ -521,6 +521,18 @@ class Suite:
         self.learn_p = (float(lp.profit_weight), *self.crediting, own_w, other_w, float(mech.counterfactual))
         self.learn_p += (float(lp.foregone_weight), float(lp.belief_decay), float(lp.payoff_scale))
         self.draw_p = (bool(mech.imitation), float(lp.imitation_rate), float(lp.exploration))
+        lv, mk, contest = cfg.levers, cfg.market, cfg.levers.budget_rule == "contest"
+        self.budget_p = (
+            float(lv.budget_share),
+            float(ip.roi_evidence) if mech.roi_evidence_on else 0.0,
+            (float(fp.claim_cmo), float(fp.claim_cio), float(fp.claim_cfo)),
+            1.0 if contest else 0.0,
+            float(fp.conflict_loss),
+            float(lv.contested_share),
+            float(fp.contest_exponent) if contest else 1.0,
+            float(mk.beta_personalisation),  # times this year's pressure
+            (float(mk.beta_experience), float(fp.tech_claim_max), float(lv.shadow_it_cap), float(mech.shadow_it)),
+        )
         self.rate = float(lp.learning_rate)
         self.imitation_scale = float(lp.imitation_scale)
         # buffers reused every quarter (nothing the model keeps between quarters)
@@ -545,18 +557,8 @@ class Suite:
 
     def budget(self, m: Any, pressure: float) -> None:
         """Market.budget_round."""
-        cfg = m.config
-        lv, fp, mk = cfg.levers, cfg.firm, cfg.market
-        p = (
-            float(lv.budget_share),
-            float(cfg.influence.roi_evidence) if cfg.mechanisms.roi_evidence_on else 0.0,
-            float(fp.claim_cmo), float(fp.claim_cio), float(fp.claim_cfo),
-            1.0 if lv.budget_rule == "contest" else 0.0,
-            float(fp.conflict_loss), float(lv.contested_share),
-            float(fp.contest_exponent) if lv.budget_rule == "contest" else 1.0,
-            mk.beta_personalisation * pressure, float(mk.beta_experience), float(fp.tech_claim_max),
-            float(lv.shadow_it_cap), float(cfg.mechanisms.shadow_it),
-        )  # fmt: skip
+        share, roi_evidence, claims, contest, loss, contested, exponent, beta_p, rest = self.budget_p
+        p = (share, roi_evidence, *claims, contest, loss, contested, exponent, beta_p * pressure, *rest)
         out, new_domain = np.empty((8, m.n_firms)), np.empty((m.n_firms, 3))
         self.k["budget"](
             np.array(m.revenue_history[-4:]), m.roi, m.influence, m.effort, m.coop_history, m.domain, m.analytics,
