@@ -1,4 +1,4 @@
-"""Two references for orgsim's customer choice rule (``orgsim.market.Customers.choose``).
+"""Two references for orgsim's customer choice rule (``orgsim.model.customers.Customers.choose``).
 
 The rule, one quarter: every customer reconsiders with probability ``reconsider``. A customer who
 does sees, for each firm ``f``, the utility
@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 from numba import njit
 
-from orgsim.market import ChoiceInputs
+from orgsim.model.customers import ChoiceInputs
 
 
 def firm_terms(x: ChoiceInputs) -> tuple[np.ndarray, np.ndarray, float]:

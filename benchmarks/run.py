@@ -29,8 +29,8 @@ if str(HERE) not in sys.path:
 
 import references  # noqa: E402
 
-from orgsim.market import ChoiceInputs, Customers  # noqa: E402
-from orgsim.scenarios import load  # noqa: E402
+from orgsim.model.customers import ChoiceInputs, Customers  # noqa: E402
+from orgsim.scenario.files import load  # noqa: E402
 
 FIRMS, DEGREE = 8, 10
 GIB = 1024**3
@@ -227,14 +227,14 @@ def bench_market(s: Sizes) -> dict[str, Any]:
 # -- b. baseline and import -------------------------------------------------------------------
 def bench_baseline(s: Sizes) -> dict[str, Any]:
     from orgsim import simulate
-    from orgsim.model import Market
+    from orgsim.model.market import Market
 
     over = s.batch_overrides
     simulate("baseline", seed=1, **over)  # warm-up
     sim = timed(lambda: simulate("baseline", seed=1, **over), s.baseline_repeats)
     mod = timed(lambda: Market("baseline", rng=1, **over).run(), s.baseline_repeats)
     imports = {}
-    for mod_name in ("orgsim", "orgsim.model"):
+    for mod_name in ("orgsim", "orgsim.model.market"):
         code = f"import time; t = time.perf_counter(); import {mod_name}; print(time.perf_counter() - t)"
         vals, walls = [], []
         for _ in range(s.import_repeats):
@@ -257,7 +257,7 @@ def bench_big(s: Sizes) -> dict[str, Any]:
     code = (
         "import resource, time, json\n"
         "t0 = time.perf_counter()\n"
-        "import orgsim.model\n"
+        "import orgsim.model.market\n"
         "from orgsim import simulate\n"
         "t1 = time.perf_counter()\n"
         f"r = simulate('baseline', seed=1, customers={s.big_n})\n"
@@ -275,7 +275,7 @@ def bench_big(s: Sizes) -> dict[str, Any]:
 def _scaling_timings(sizes: list[int], quick: bool) -> list[dict[str, Any]]:
     """Section d's timings (run in a fresh interpreter by bench_scaling)."""
     from orgsim import simulate
-    from orgsim.model import Market
+    from orgsim.model.market import Market
 
     simulate("baseline", seed=1, customers=sizes[0])
     rows = []
@@ -341,7 +341,7 @@ def bench_batch(s: Sizes) -> dict[str, Any]:
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    from orgsim.model import Market
+    from orgsim.model.market import Market
 
     seeds = list(range(s.batch_runs))
     over = s.batch_overrides
@@ -405,11 +405,11 @@ def bench_batch(s: Sizes) -> dict[str, Any]:
     for procs in (1, 2):
         code = (
             "import time, json, warnings\n"
-            "import mesa, orgsim.model\n"
+            "import mesa, orgsim.model.market\n"
             "warnings.simplefilter('ignore')\n"
             f"over = {over!r}\n"
             "t = time.perf_counter()\n"
-            f"out = mesa.batch_run(orgsim.model.Market, parameters={{'scenario': 'baseline', **over}}, number_processes={procs}, rng={seeds!r}, max_steps=10_000, display_progress=False)\n"
+            f"out = mesa.batch_run(orgsim.model.market.Market, parameters={{'scenario': 'baseline', **over}}, number_processes={procs}, rng={seeds!r}, max_steps=10_000, display_progress=False)\n"
             "print(json.dumps({'wall': time.perf_counter() - t, 'rows': len(out)}))"
         )
         out = json.loads(py(code, env={"PYTHONPATH": str(HERE)}))
@@ -433,7 +433,7 @@ values = [0.1]
 
 
 def bench_sweep(s: Sizes) -> dict[str, Any]:
-    """`orgsim.sweep.sweep` end to end (spec, executor, store writes) on the baseline, per executor.
+    """`orgsim.experiments.sweep.sweep` end to end (spec, executor, store writes) on the baseline, per executor.
 
     Each executor runs a small and a large sweep in fresh stores; the whole-invocation rate
     includes the executor's start-up, the marginal rate (large - small runs over the time
@@ -441,8 +441,8 @@ def bench_sweep(s: Sizes) -> dict[str, Any]:
     """
     import tempfile
 
-    from orgsim.store import load as load_store
-    from orgsim.sweep import sweep
+    from orgsim.experiments import sweep
+    from orgsim.experiments.store import load as load_store
 
     small, large = s.sweep_runs
     res: dict[str, Any] = {"small": small, "large": large, "executors": {}}
@@ -507,7 +507,7 @@ def bench_jit(s: Sizes) -> dict[str, Any]:
     probe = (
         "import time, json, sys\n"
         "t0 = time.perf_counter()\n"
-        "import orgsim.model\n"
+        "import orgsim.model.market\n"
         "from orgsim import simulate\n"
         "t1 = time.perf_counter()\n"
         "simulate('baseline', seed=1, customers=2000, steps=2)\n"
@@ -582,7 +582,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
         f"| baseline whole model ≤ 0.3 s after import | {base:.3f} s (median of {b['repeats']} `simulate`; min {b['simulate_min']:.3f} s; `Market.run()` alone {b['model_median']:.3f} s) | {verdict(base <= 0.3)} |"
     )
     L.append(
-        f"| `import orgsim` ≤ 1 s | {imp:.3f} s (`import orgsim.model`: {b['imports']['orgsim.model']['import']:.2f} s) | {verdict(imp <= 1.0)} |"
+        f"| `import orgsim` ≤ 1 s | {imp:.3f} s (`import orgsim.model.market`: {b['imports']['orgsim.model.market']['import']:.2f} s) | {verdict(imp <= 1.0)} |"
     )
     L.append(
         f"| {c['n']:,} customers × 40 quarters ≤ 10 s wall | {c['run']:.2f} s after import ({c['process']:.2f} s for the whole process with imports) | {verdict(c['run'] <= 10.0)} |"
@@ -653,7 +653,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
     L.append("")
     L.append("| measurement | value |")
     L.append("|---|---:|")
-    L.append(f"| import (orgsim.model) | {c['import']:.2f} s |")
+    L.append(f"| import (orgsim.model.market) | {c['import']:.2f} s |")
     L.append(f"| run (after import) | {c['run']:.2f} s |")
     L.append(f"| whole process | {c['process']:.2f} s |")
     L.append(f"| peak RSS | {c['peak_rss_gib']:.3f} GiB |")
@@ -726,7 +726,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
         "(warm: numba loads its cache); a tiny model (2 000 customers, 2 quarters) run twice."
     )
     L.append("")
-    L.append("| start | import orgsim.model s | first run s | second run s | fused reference, first quarter s |")
+    L.append("| start | import orgsim.model.market s | first run s | second run s | fused reference, first quarter s |")
     L.append("|---|---:|---:|---:|---:|")
     for k in ("cold", "warm"):
         v = f[k]
@@ -735,7 +735,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
     L.append("## g. `orgsim sweep` throughput (baseline runs, store writes included)")
     L.append("")
     L.append(
-        f"`orgsim.sweep.sweep` on a spec of baseline runs (one design point, replications as runs), each "
+        f"`orgsim.experiments.sweep.sweep` on a spec of baseline runs (one design point, replications as runs), each "
         f"executor in fresh stores: a sweep of {g['small']} and one of {g['large']} runs. The whole rate is "
         f"{g['large']} runs over the large sweep's wall time, executor start-up included; the marginal rate, "
         f"({g['large']} − {g['small']}) runs over the difference of the two wall times, is what a long sweep sees."

@@ -19,7 +19,7 @@ import numpy as np
 from SALib.analyze import sobol
 
 import orgsim
-from orgsim.store import read_meta
+from orgsim.experiments.store import read_meta
 
 
 def main(argv: list[str] | None = None) -> int:

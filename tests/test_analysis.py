@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 
 import orgsim
-from orgsim import analysis as an
-from orgsim import store as st
+from orgsim.experiments import analysis as an
+from orgsim.experiments import store as st
 from orgsim.io import OutputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -403,15 +403,15 @@ def _synthetic_simulate(fail_points: set[int] = frozenset(), fail_run: str | Non
 
 def _sweep(monkeypatch, spec: Path, out: Path, **fake) -> int:
     from orgsim import api
-    from orgsim.cli import main
+    from orgsim.cli.commands import main
 
     monkeypatch.setattr(api, "simulate", _synthetic_simulate(**fake))
     return main(["sweep", str(spec), "--out", str(out), "-q"])
 
 
 def analyze_cli(*argv: str) -> int:
-    """``orgsim analyze ...`` in-process, through orgsim.cli."""
-    from orgsim.cli import main
+    """``orgsim analyze ...`` in-process, through orgsim.cli.commands."""
+    from orgsim.cli.commands import main
 
     return main(["analyze", *argv])
 
@@ -467,7 +467,7 @@ def test_failed_runs_are_excluded_and_named(monkeypatch, tmp_path: Path, capsys)
     assert not (out / "analysis" / "img").exists()
     # rerunning the failed runs repairs the store; the analysis then has its indices
     from orgsim import api
-    from orgsim.cli import main
+    from orgsim.cli.commands import main
 
     monkeypatch.setattr(api, "simulate", _synthetic_simulate())
     assert main(["sweep", str(spec), "--out", str(out), "-q", "--retry-failed"]) == 0
@@ -529,7 +529,7 @@ def test_analysis_is_reproducible(monkeypatch, tmp_path: Path) -> None:
 
 def test_unfinished_sweep_is_analysed_as_far_as_it_goes(monkeypatch, tmp_path: Path) -> None:
     from orgsim import api
-    from orgsim.cli import main
+    from orgsim.cli.commands import main
 
     monkeypatch.setattr(api, "simulate", _synthetic_simulate())
     out = tmp_path / "part"
@@ -560,7 +560,7 @@ def test_a_store_without_ok_runs_is_an_error(monkeypatch, tmp_path: Path) -> Non
 
 
 def test_orgsim_analyze_is_a_cli_command(monkeypatch, tmp_path: Path) -> None:
-    from orgsim.cli import main
+    from orgsim.cli.commands import main
 
     out = tmp_path / "s"
     assert _sweep(monkeypatch, _spec(tmp_path, "sobol", "samples = 8", reps=2), out) == 0

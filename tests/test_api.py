@@ -11,9 +11,9 @@ from pandas.testing import assert_frame_equal
 
 import orgsim
 from orgsim import api
-from orgsim.config import ConfigError, ScenarioConfig
-from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS
-from orgsim.scenarios import load
+from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS
+from orgsim.scenario.files import load
+from orgsim.scenario.schema import ConfigError, ScenarioConfig
 
 
 def test_public_names():
@@ -90,7 +90,7 @@ def test_simulate_accepts_config_and_path():
     cfg = load("baseline", {"customers": 300, "steps": 3, "firms": 2})
     a = orgsim.simulate(cfg, seed=1)
     b = orgsim.simulate(load("baseline").model_copy(), seed=1, customers=300, steps=3, firms=2)
-    from orgsim.scenarios import available
+    from orgsim.scenario.files import available
 
     c = orgsim.simulate(available()["baseline"], seed=1, customers=300, steps=3, firms=2)
     assert_frame_equal(a.firms, b.firms)

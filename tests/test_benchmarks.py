@@ -17,7 +17,7 @@ sys.path.insert(0, str(BENCH))
 import references  # noqa: E402
 import run as bench  # noqa: E402
 
-from orgsim.market import ChoiceInputs, Customers  # noqa: E402
+from orgsim.model.customers import ChoiceInputs, Customers  # noqa: E402
 
 FIRMS = 5
 
@@ -152,7 +152,7 @@ def test_benchmark_runs_at_tiny_sizes(tmp_path):
     ],
 )
 def test_compiled_choice_equals_numpy_choice(n, degree, over):
-    from orgsim import market
+    from orgsim.model import customers as market
 
     assert market._kernels() is not None
     a = Customers(n, FIRMS, degree, 0.3, 0.5, 4.0, np.random.default_rng(3))
@@ -169,7 +169,7 @@ def test_compiled_choice_equals_numpy_choice(n, degree, over):
 
 @pytest.mark.parametrize(("n", "degree", "rewiring"), [(1000, 10, 0.1), (50, 4, 0.0), (30, 6, 1.0), (5, 10, 0.5)])
 def test_compiled_network_equals_numpy_network(n, degree, rewiring, monkeypatch):
-    from orgsim.market import small_world
+    from orgsim.model.customers import small_world
 
     fast = small_world(n, degree, rewiring, np.random.default_rng(8))
     monkeypatch.setenv("ORGSIM_NO_NUMBA", "1")

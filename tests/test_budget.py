@@ -1,4 +1,4 @@
-"""Budget-round rules (orgsim.budget): contest, sticky split, spending lines, the CMO's tech claim."""
+"""Budget-round rules (orgsim.model.rules.budget): contest, sticky split, spending lines, the CMO's tech claim."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from orgsim import budget
-from orgsim.budget import CFO, CIO, CMO
+from orgsim.model.rules import budget
+from orgsim.model.rules.budget import CFO, CIO, CMO
 
 
 # -- tullock_shares ------------------------------------------------------------------------------

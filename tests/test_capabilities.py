@@ -1,4 +1,4 @@
-"""Capability stocks (orgsim.capabilities): bounded stocks, integration vs silos, incidents."""
+"""Capability stocks (orgsim.model.rules.capabilities): bounded stocks, integration vs silos, incidents."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from orgsim import capabilities as cap
+from orgsim.model.rules import capabilities as cap
 
 
 def test_stock_step_known_value():

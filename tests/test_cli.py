@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from orgsim import scenarios
-from orgsim.config import GROUPS
 from orgsim.io import META_KEYS, TABLES
+from orgsim.scenario import files as scenarios
+from orgsim.scenario.schema import GROUPS
 
 SMALL = ("--customers", "500", "--steps", "8", "--firms", "4")
 FIRM_REQUIRED = (
@@ -205,7 +205,7 @@ def test_version_and_help() -> None:
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, orgsim.cli; orgsim.cli.build_parser();"
+        "import sys, orgsim.cli.commands; orgsim.cli.commands.build_parser();"
         "print(sorted(m for m in ('pandas', 'mesa', 'matplotlib', 'pyarrow', 'pydantic') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

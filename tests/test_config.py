@@ -1,13 +1,13 @@
-"""Scenario configuration (orgsim.config): validation, one-line errors, parameter addressing."""
+"""Scenario configuration (orgsim.scenario.schema): validation, one-line errors, parameter addressing."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import BaseModel
 
-from orgsim import config
-from orgsim.config import GROUPS, LEAF_GROUP, TOP_LEVEL, ConfigError, ScenarioConfig
-from orgsim.scenarios import load
+from orgsim.scenario import schema as config
+from orgsim.scenario.files import load
+from orgsim.scenario.schema import GROUPS, LEAF_GROUP, TOP_LEVEL, ConfigError, ScenarioConfig
 
 
 def _raises_one_line(overrides: dict, *names: str) -> str:

@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 import pytest
 import solara
 
-from orgsim.config import ConfigError
 from orgsim.dashboard import charts
 from orgsim.dashboard.state import (
     Frame,
@@ -25,7 +24,8 @@ from orgsim.dashboard.state import (
     session_context,
 )
 from orgsim.dashboard.widgets import apply_spec
-from orgsim.model import Market
+from orgsim.model.market import Market
+from orgsim.scenario.schema import ConfigError
 
 SMALL = {"customers": 500, "steps": 8}
 

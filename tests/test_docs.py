@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orgsim.cli import params_markdown
-from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS
+from orgsim.cli.commands import params_markdown
+from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def _mentioned(name: str, prose: str) -> bool:
 def test_odd_names_every_parameter_of_the_code_in_its_text():
     text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     prose = text.split("<!-- params:begin -->", 1)[0]
-    from orgsim.config import GROUPS
+    from orgsim.scenario.schema import GROUPS
 
     missing = [
         f"{g}.{name}"
@@ -48,7 +48,7 @@ def test_outputs_doc_lists_every_recorded_column():
 
 def test_odd_prose_defaults_match_the_code():
     """Wherever the ODD writes ``param`` (value), the value is the code's default."""
-    from orgsim.config import GROUPS
+    from orgsim.scenario.schema import GROUPS
 
     defaults = {name: getattr(cls(), name) for cls in GROUPS.values() for name in cls.model_fields}
     text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
@@ -68,8 +68,8 @@ def test_calibrated_defaults_are_the_calibration_result():
     """Every default marked 'calibrated' equals the last `orgsim calibrate` run (docs/calibration.json)."""
     import json
 
-    from orgsim.calibration import calibrated_parameters
-    from orgsim.config import GROUPS
+    from orgsim.scenario.schema import GROUPS
+    from orgsim.validation.calibration import calibrated_parameters
 
     best = json.loads((ROOT / "docs" / "calibration.json").read_text(encoding="utf-8"))["best"]["params"]
     defaults = {name: getattr(cls(), name) for cls in GROUPS.values() for name in cls.model_fields}

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orgsim import analysis as an
-from orgsim import store as st
+from orgsim.experiments import analysis as an
+from orgsim.experiments import store as st
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

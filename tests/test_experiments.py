@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 import orgsim
-from orgsim import experiment as ex
-from orgsim import store as st
-from orgsim import sweep as sw
 from orgsim.api import simulate as real_simulate
-from orgsim.cli import main
-from orgsim.config import ConfigError
+from orgsim.cli.commands import main
+from orgsim.experiments import design as ex
+from orgsim.experiments import store as st
+from orgsim.experiments import sweep as sw
 from orgsim.io import OutputError
+from orgsim.scenario.schema import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

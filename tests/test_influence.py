@@ -1,4 +1,4 @@
-"""Crediting and influence (orgsim.influence): criticality, credit with joint work, simplex update."""
+"""Crediting and influence (orgsim.model.rules.influence): criticality, credit with joint work, simplex update."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from orgsim import influence
-from orgsim.config import InfluenceParams
-from orgsim.influence import CFO, CIO, CMO
+from orgsim.model.rules import influence
+from orgsim.model.rules.influence import CFO, CIO, CMO
+from orgsim.scenario.schema import InfluenceParams
 
 OWN = np.array([[0.4, 0.6, 0.5]])
 CRIT = np.array([[1.0, 1.2, 1.5]])

@@ -1,4 +1,4 @@
-"""Learning rules (orgsim.learning): belief-based learning with bounds and directions, imitation.
+"""Learning rules (orgsim.model.rules.learning): belief-based learning with bounds and directions, imitation.
 
 The concept once named Bush-Mosteller reinforcement; the code now uses belief-based (EWA-style)
 learning, so its four cases (acted/did not act x payoff better/worse) are tested on that rule.
@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from orgsim import learning
-from orgsim.learning import HIGH, LOW
+from orgsim.model.rules import learning
+from orgsim.model.rules.learning import HIGH, LOW
 
 
 def _learn_once(p: float, acted: bool, payoff: float, payoff_other: float, rate: float = 0.5) -> float:

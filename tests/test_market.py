@@ -1,4 +1,4 @@
-"""The customer population (orgsim.market): small-world network and brand choice."""
+"""The customer population (orgsim.model.customers): small-world network and brand choice."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from orgsim.market import ChoiceInputs, Customers, small_world
+from orgsim.model.customers import ChoiceInputs, Customers, small_world
 
 
 @pytest.mark.parametrize(("n", "degree", "rewiring"), [(100, 10, 0.1), (50, 4, 0.0), (30, 6, 1.0), (5, 10, 0.5)])

@@ -1,4 +1,4 @@
-"""The Mesa model (orgsim.model.Market): smoke runs, determinism, RNG hygiene, pickling, batch_run."""
+"""The Mesa model (orgsim.model.market.Market): smoke runs, determinism, RNG hygiene, pickling, batch_run."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import orgsim
-from orgsim import scenarios
-from orgsim.agents import Executive
-from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS, REPORTERS, Market
+from orgsim.model.agents import Executive
+from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS, REPORTERS, Market
+from orgsim.scenario import files as scenarios
 
 SHIPPED = sorted(scenarios.available())
 SMALL = {"firms": 4, "customers": 1000, "steps": 8}
@@ -243,7 +243,7 @@ def test_import_orgsim_is_light():
 
 
 def test_import_model_does_not_import_solara():
-    code = "import sys, orgsim.model; print('solara' in sys.modules, 'mesa' in sys.modules)"
+    code = "import sys, orgsim.model.market; print('solara' in sys.modules, 'mesa' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
 
@@ -265,7 +265,7 @@ def test_tiny_beta_parameters_are_rejected_or_run(overrides):
     ``mean >= 1``; with a tiny positive mean or concentration the shape ``mean * concentration``
     (or ``(1 - mean) * concentration``) underflowed to 0 and numpy raised ``ValueError: a <= 0``.
     """
-    from orgsim.config import ConfigError
+    from orgsim.scenario.schema import ConfigError
 
     try:
         m = Market("baseline", rng=1, customers=200, steps=2, firms=2, **overrides)

@@ -1,4 +1,4 @@
-"""The validation report (orgsim.report) and the ``orgsim validate`` command."""
+"""The validation report (orgsim.validation.report) and the ``orgsim validate`` command."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orgsim import validation
-from orgsim.report import CALIBRATION_MARK, SENSITIVITY_MARK, band_of, render_markdown, write_report
+from orgsim.validation import checks as validation
+from orgsim.validation.report import CALIBRATION_MARK, SENSITIVITY_MARK, band_of, render_markdown, write_report
 
 PNG = b"\x89PNG\r\n\x1a\n"
 META = {

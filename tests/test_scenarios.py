@@ -1,4 +1,4 @@
-"""Scenario files (orgsim.scenarios): shipped scenarios, extends chains, errors, keyframe paths."""
+"""Scenario files (orgsim.scenario.files): shipped scenarios, extends chains, errors, keyframe paths."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from orgsim import scenarios
-from orgsim.config import ConfigError, ScenarioConfig
+from orgsim.scenario import files as scenarios
+from orgsim.scenario.schema import ConfigError, ScenarioConfig
 
 SHIPPED = sorted(scenarios.available())
 CHILDREN = sorted(n for n in SHIPPED if scenarios.read_toml(scenarios.available()[n]).get("extends") == "baseline")

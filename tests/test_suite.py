@@ -1,4 +1,4 @@
-"""The executive suite as arrays (orgsim.suite) equals the agents' own methods, draw for draw."""
+"""The executive suite as arrays (orgsim.model.quarter) equals the agents' own methods, draw for draw."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orgsim import simulate, suite
-from orgsim.model import Market
+from orgsim import simulate
+from orgsim.model import quarter as suite
+from orgsim.model.market import Market
 
 CASES = [
     ("baseline", 0, {}),

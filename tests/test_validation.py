@@ -1,4 +1,4 @@
-"""Pattern-oriented validation (orgsim.validation): seeds, arms, verdicts on hand-made run tables, the patterns.
+"""Pattern-oriented validation (orgsim.validation.checks): seeds, arms, verdicts on hand-made run tables, the patterns.
 
 The last test is the issue's CI check: ``orgsim validate --quick`` must pass every P pattern with its
 knockout (slow: a few minutes).
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orgsim import validation as v
-from orgsim.validation import Arm, Check, Pattern, RunKey
+from orgsim.validation import checks as v
+from orgsim.validation.checks import Arm, Check, Pattern, RunKey
 
 SEEDS = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
 HI = Arm("fake", (("focal", 0.95),))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from orgsim.cli import params_markdown
+from orgsim.cli.commands import params_markdown
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 BEGIN, END = "<!-- params:begin -->", "<!-- params:end -->"

@@ -14,7 +14,7 @@ __all__ = ["Market", "Results", "__version__", "load", "run", "simulate"]
 
 def __getattr__(name: str) -> Any:
     if name == "Market":
-        from orgsim.model import Market
+        from orgsim.model.market import Market
 
         return Market
     if name in ("simulate", "run", "Results"):
@@ -22,7 +22,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(api, name)
     if name == "load":
-        from orgsim.store import load
+        from orgsim.experiments.store import load
 
         return load
     raise AttributeError(f"module 'orgsim' has no attribute {name!r}")

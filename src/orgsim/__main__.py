@@ -1,3 +1,3 @@
-from orgsim.cli import main
+from orgsim.cli.commands import main
 
 raise SystemExit(main())

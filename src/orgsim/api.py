@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config import ScenarioConfig
-from orgsim.scenarios import load
+from orgsim.scenario.files import load
+from orgsim.scenario.schema import ScenarioConfig
 
 #: scalar outcomes of a run, means over the last four quarters and all firms unless stated
 OUTCOMES = {
@@ -130,7 +130,7 @@ def _run_model(
     overrides: dict[str, Any],
 ) -> tuple[ScenarioConfig, int, Any]:
     """Load the scenario, build the Market and run it to its end."""
-    from orgsim.model import Market
+    from orgsim.model.market import Market
 
     cfg = load(scenario if isinstance(scenario, ScenarioConfig) else str(scenario), overrides or None)
     seed = cfg.seed if seed is None else int(seed)
@@ -144,7 +144,7 @@ def _run_model(
 
 def model_outcomes(model: Any, last: int = 4) -> dict[str, float]:
     """:func:`outcomes` of a Market's firm table, read from the model's record without building the table."""
-    from orgsim.model import FIRM_COLUMNS
+    from orgsim.model.market import FIRM_COLUMNS
 
     step = np.repeat(np.arange(model.steps + 1), model.n_firms)
     return _outcomes(model.firm_column, step, set(FIRM_COLUMNS), last)

@@ -1,6 +1,6 @@
 """Invariants of a run over the whole allowed ranges of the main parameters (Hypothesis).
 
-Ranges are read from the pydantic field declarations in ``orgsim.config`` (Ge/Gt/Le/Lt metadata),
+Ranges are read from the pydantic field declarations in ``orgsim.scenario.schema`` (Ge/Gt/Le/Lt metadata),
 so the properties follow the declared ranges when they change. Markets are tiny (200 customers,
 6-10 quarters) so each example runs in a fraction of a second.
 """
@@ -17,8 +17,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orgsim import config
-from orgsim.model import EXEC_COLUMNS, FIRM_COLUMNS, Market
+from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS, Market
+from orgsim.scenario import schema as config
 
 #: parameters drawn over their whole declared range (firms is narrowed to keep runs small)
 FLOAT_PARAMS = (

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import solara
 
-from orgsim.config import ConfigError, ScenarioConfig
 from orgsim.dashboard import charts
 from orgsim.dashboard.state import Worker, use_session
 from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, LiveFigure
+from orgsim.scenario.schema import ConfigError, ScenarioConfig
 
 #: per-quarter series shown as ensemble bands (means over firms): column -> (title, y axis)
 SERIES = {
@@ -67,7 +67,7 @@ class Variant:
 
 def parse_changes(text: str) -> dict[str, Any]:
     """``name=value`` pairs separated by ``;`` or new lines (TOML values); one-line ConfigError."""
-    from orgsim.scenarios import parse_assignment
+    from orgsim.scenario.files import parse_assignment
 
     out: dict[str, Any] = {}
     for part in text.replace("\n", ";").split(";"):
@@ -79,7 +79,7 @@ def parse_changes(text: str) -> dict[str, Any]:
 
 def resolve(variants: list[Variant], settings: dict[str, Any]) -> list[ScenarioConfig]:
     """Validated configurations of the variants (``settings`` such as customers apply to all)."""
-    from orgsim.scenarios import load
+    from orgsim.scenario.files import load
 
     if len(variants) < 2:
         raise ConfigError("compare needs at least two variants (the same scenario twice with other changes is fine)")
@@ -134,7 +134,7 @@ def run_ensemble(
 ) -> Ensemble | None:
     """Run every configuration ``replications`` times with the same seeds (None if cancelled)."""
     from orgsim.api import OUTCOMES, simulate
-    from orgsim.experiment import run_seed
+    from orgsim.experiments.design import run_seed
 
     seeds = [run_seed(master_seed, 0, r) for r in range(replications)]
     ens = Ensemble(labels=list(labels), seeds=seeds)

@@ -1,8 +1,8 @@
 """Page 3, Explore: open a sweep's store, plot an outcome against one or two factors, click a run
 to replay it from its manifest and see its time series.
 
-Reads the experiment store through its own API (``orgsim.store.load``, ``read_meta``) and replays
-with ``orgsim.sweep.replay`` (docs/EXPERIMENTS.md); both are imported when used.
+Reads the experiment store through its own API (``orgsim.experiments.store.load``, ``read_meta``) and replays
+with ``orgsim.experiments.sweep.replay`` (docs/EXPERIMENTS.md); both are imported when used.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 import solara
 
-from orgsim.config import ConfigError
 from orgsim.dashboard import charts
 from orgsim.dashboard.state import Worker, use_session
 from orgsim.dashboard.widgets import ErrorLine, LiveFigure
+from orgsim.scenario.schema import ConfigError
 
 NONE = "(none)"
 
@@ -72,7 +72,7 @@ class Replayed:
 
 def open_store(path: str) -> Opened:
     """Read a store's meta and runs (one-line errors as ConfigError)."""
-    from orgsim.store import load, read_meta
+    from orgsim.experiments.store import load, read_meta
 
     p = Path(path.strip()).expanduser()
     if not path.strip():
@@ -88,9 +88,9 @@ def open_store(path: str) -> Opened:
 
 
 def replay_run(opened: Opened, run_id: str) -> Replayed:
-    """Rerun one run from its manifest record (``orgsim.sweep.replay``) and read its stored series."""
-    from orgsim.store import load
-    from orgsim.sweep import replay
+    """Rerun one run from its manifest record (``orgsim.experiments.sweep.replay``) and read its stored series."""
+    from orgsim.experiments.store import load
+    from orgsim.experiments.sweep import replay
 
     try:
         res, ok, message = replay(opened.path, run_id)

@@ -7,7 +7,6 @@ from typing import Any
 
 import solara
 
-from orgsim.config import ConfigError
 from orgsim.dashboard import charts
 from orgsim.dashboard.state import (
     GROUP_TITLES,
@@ -20,10 +19,11 @@ from orgsim.dashboard.state import (
     use_session,
 )
 from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, PushFigure, PushHTML, Resizer
+from orgsim.scenario.schema import ConfigError
 
 
 def scenario_names() -> list[str]:
-    from orgsim.scenarios import available
+    from orgsim.scenario.files import available
 
     return list(available())
 

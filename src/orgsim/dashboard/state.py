@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import solara
 
-from orgsim.config import GROUPS, ConfigError, ScenarioConfig
+from orgsim.scenario.schema import GROUPS, ConfigError, ScenarioConfig
 
 log = logging.getLogger("orgsim.dashboard")
 
@@ -248,7 +248,7 @@ class Frame:
 
     @classmethod
     def of(cls, model: Any, step_ms: float | None = None) -> Frame:
-        from orgsim.model import FIRM_COLUMNS
+        from orgsim.model.market import FIRM_COLUMNS
 
         n_q, f = model.steps + 1, model.n_firms
         data = {c: model.firm_column(c).reshape(n_q, f) for c in FIRM_COLUMNS}  # recorded rows do not change
@@ -294,13 +294,13 @@ class RunState:
 
     # configuration -----------------------------------------------------------------------------
     def base_config(self) -> ScenarioConfig:
-        from orgsim.scenarios import load
+        from orgsim.scenario.files import load
 
         return load(self.scenario.value)
 
     def config(self) -> ScenarioConfig:
         """The scenario with the page's overrides (raises a one-line ConfigError)."""
-        from orgsim.scenarios import load
+        from orgsim.scenario.files import load
 
         return load(self.scenario.value, dict(self.overrides.value) or None)
 
@@ -356,7 +356,7 @@ class RunState:
         self.worker.submit(self._build)
 
     def _build(self) -> None:
-        from orgsim.model import Market
+        from orgsim.model.market import Market
 
         try:
             cfg = self.config()

@@ -6,7 +6,7 @@ origin of its default. ``docs/ODD.md`` renders its parameter table from these de
 
 Leaf names are unique across groups, so a parameter can be addressed either by its dotted path
 (``levers.shadow_it_cap``) or by its bare name (``shadow_it_cap``), which is what keyword
-arguments to :class:`orgsim.model.Market` and :func:`orgsim.simulate` use.
+arguments to :class:`orgsim.model.market.Market` and :func:`orgsim.simulate` use.
 """
 
 from __future__ import annotations

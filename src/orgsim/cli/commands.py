@@ -214,7 +214,7 @@ def build_parser() -> Parser:
     p = sub.add_parser(
         "calibrate",
         help="calibrate the baseline's free parameters (spin-up to a stationary start)",
-        description="Run the calibration procedure of the baseline (orgsim.calibration): a fixed-point spin-up\n"
+        description="Run the calibration procedure of the baseline (orgsim.validation.calibration): a fixed-point spin-up\n"
         "of the parameters marked 'calibrated' to a stationary starting state. Writes the iterations, the\n"
         "score and the best parameters as JSON. The defaults in config.py are the result of the last run\n"
         "(docs/calibration.json); a test checks that they agree.",
@@ -252,7 +252,7 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_calibrate)
 
     add_sweep_parsers(sub)
-    from orgsim.analysis import add_analyze_parser
+    from orgsim.experiments.analysis import add_analyze_parser
 
     add_analyze_parser(sub)
     return parser
@@ -266,8 +266,8 @@ def _safe_name(name: str) -> str:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    from orgsim.config import ConfigError
-    from orgsim.scenarios import parse_assignment
+    from orgsim.scenario.files import parse_assignment
+    from orgsim.scenario.schema import ConfigError
 
     overrides: dict[str, Any] = {}
     for flag in ("steps", "firms", "customers"):
@@ -284,8 +284,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _load_scenario(ref: str, overrides: dict[str, Any]):
-    from orgsim.config import ConfigError
-    from orgsim.scenarios import load
+    from orgsim.scenario.files import load
+    from orgsim.scenario.schema import ConfigError
 
     try:
         return load(ref, overrides or None)
@@ -303,7 +303,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    import orgsim.model  # noqa: F401 - import Mesa before the bar starts: the bar times the simulation only
+    import orgsim.model.market  # noqa: F401 - import Mesa before the bar starts: the bar times the simulation only
     from orgsim.api import simulate
     from orgsim.io import write_run
 
@@ -393,8 +393,8 @@ def summary_text(results: Any) -> str:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from orgsim.config import ConfigError
-    from orgsim.scenarios import available, load
+    from orgsim.scenario.files import available, load
+    from orgsim.scenario.schema import ConfigError
 
     shipped = available()
     if not shipped:
@@ -517,7 +517,7 @@ def param_range(field: Any) -> str:
 
 def param_rows() -> list[dict[str, str]]:
     """Every parameter of the scenario schema, in declaration order."""
-    from orgsim.config import GROUPS
+    from orgsim.scenario.schema import GROUPS
 
     rows = []
     for group, cls in GROUPS.items():
@@ -552,7 +552,7 @@ def params_markdown() -> str:
 
 
 def params_text() -> str:
-    from orgsim.config import GROUP_KIND, GROUPS
+    from orgsim.scenario.schema import GROUP_KIND, GROUPS
 
     rows = param_rows()
     w_name = max(len(r["name"]) for r in rows) + 2
@@ -589,8 +589,8 @@ QUICK_REPS, QUICK_CUSTOMERS = 8, 10_000
 
 
 def _only(text: str | None) -> list[str] | None:
-    from orgsim.config import ConfigError
-    from orgsim.validation import patterns
+    from orgsim.scenario.schema import ConfigError
+    from orgsim.validation.checks import patterns
 
     if text is None:
         return None
@@ -629,9 +629,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         md_path, img_dir, img_rel, json_path = out / "VALIDATION.md", out / "img", "img", out / "validation.json"
 
     import orgsim
-    from orgsim import validation
     from orgsim.io import _prepare_dir, atomic_write, git_commit
-    from orgsim.report import write_report
+    from orgsim.validation import checks as validation
+    from orgsim.validation.report import write_report
 
     _prepare_dir(out)  # fail on an unusable folder before the runs, not after
     start = time.perf_counter()
@@ -709,7 +709,7 @@ def _read_calibration() -> dict[str, Any] | None:
     """The committed calibration record, if this is a source checkout."""
     import json
 
-    for path in (Path("docs/calibration.json"), Path(__file__).resolve().parents[2] / "docs" / "calibration.json"):
+    for path in (Path("docs/calibration.json"), Path(__file__).resolve().parents[3] / "docs" / "calibration.json"):
         if path.is_file():
             try:
                 return json.loads(path.read_text(encoding="utf-8"))
@@ -719,8 +719,8 @@ def _read_calibration() -> dict[str, Any] | None:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from orgsim import calibration
     from orgsim.io import atomic_write
+    from orgsim.validation import calibration
 
     def progress(i: int, n: int, score: float) -> None:
         print(f"iteration {i}/{n}: score {score:.4f}", file=sys.stderr, flush=True)
@@ -739,7 +739,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for name, value in best.params.items():
         print(f"  {name:<22} {value:g}")
     print(
-        f"wrote {args.out}  (to adopt: set these defaults in src/orgsim/config.py and commit as docs/calibration.json)"
+        f"wrote {args.out}  (to adopt: set these defaults in src/orgsim/scenario/schema.py and commit as docs/calibration.json)"
     )
     return 0
 
@@ -824,7 +824,7 @@ def add_sweep_parsers(sub: Any) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from orgsim.sweep import describe, sweep
+    from orgsim.experiments.sweep import describe, sweep
 
     def work(progress: Any) -> Any:
         return sweep(
@@ -856,7 +856,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from orgsim.sweep import replay
+    from orgsim.experiments.sweep import replay
 
     res, ok, message = replay(args.store, args.run_id, executives=args.out is not None)
     print(message)
@@ -880,8 +880,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(see 'orgsim --help')"
         )
 
-    from orgsim.config import ConfigError
     from orgsim.io import OutputError
+    from orgsim.scenario.schema import ConfigError
 
     try:
         return int(args.func(args))

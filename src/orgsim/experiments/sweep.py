@@ -23,10 +23,19 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from orgsim import experiment as ex
-from orgsim.config import ConfigError, ScenarioConfig
+from orgsim.experiments import design as ex
+from orgsim.experiments.store import (
+    FAILED,
+    MISSING,
+    Store,
+    find_record,
+    read_design,
+    read_meta,
+    run_state,
+    status_array,
+)
 from orgsim.io import OutputError, config_hash, git_commit, package_versions
-from orgsim.store import FAILED, MISSING, Store, find_record, read_design, read_meta, run_state, status_array
+from orgsim.scenario.schema import ConfigError, ScenarioConfig
 
 #: per-run columns of the runs table before the factors and outcomes
 RUN_KEYS = ("run_id", "point", "rep", "seed")
@@ -63,7 +72,7 @@ def _one_line(err: BaseException) -> str:
 def run_task(job: Job, task: Task) -> tuple[dict[str, Any], dict[str, Any] | None, Any]:
     """Run one task (with retries); returns (manifest record, runs row or None, series frame or None)."""
     from orgsim.api import simulate
-    from orgsim.scenarios import load
+    from orgsim.scenario.files import load
 
     attempts, start = 0, time.perf_counter()
     while True:
@@ -318,7 +327,7 @@ def sweep(
     ``retry_failed``. ``resume=True`` requires ``out`` to hold this sweep already. ``limit`` stops
     after that many new runs (a partial sweep, resumable like an interrupted one).
     """
-    from orgsim.store import is_store
+    from orgsim.experiments.store import is_store
 
     p = plan(spec_path)
     if resume and not is_store(out):
@@ -417,9 +426,9 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
     import numpy as np
 
     from orgsim.api import simulate
-    from orgsim.config import validate
-    from orgsim.scenarios import load
-    from orgsim.store import load as load_table
+    from orgsim.experiments.store import load as load_table
+    from orgsim.scenario.files import load
+    from orgsim.scenario.schema import validate
 
     meta = read_meta(path)
     rec = find_record(path, run_id)

@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from orgsim.config import GROUPS, ConfigError, ScenarioConfig, dotted_path, format_validation_error
-from orgsim.scenarios import load, read_toml
+from orgsim.scenario.files import load, read_toml
+from orgsim.scenario.schema import GROUPS, ConfigError, ScenarioConfig, dotted_path, format_validation_error
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris", "fast")
 #: environment parameters that are keyframe paths: a number in a spec means a constant path
@@ -154,7 +154,7 @@ def load_spec(path: str | Path) -> Spec:
 def check_spec(spec: Spec, origin: str = "spec") -> None:
     """Check names, design needs and that every level (or range end) makes a valid scenario."""
     from orgsim.api import OUTCOMES
-    from orgsim.model import FIRM_COLUMNS
+    from orgsim.model.market import FIRM_COLUMNS
 
     kind = spec.design.kind
     seen: set[str] = set()

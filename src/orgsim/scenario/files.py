@@ -1,4 +1,4 @@
-"""Scenario files: TOML in, resolved :class:`~orgsim.config.ScenarioConfig` out.
+"""Scenario files: TOML in, resolved :class:`~orgsim.scenario.schema.ScenarioConfig` out.
 
 Scenario files are data, never executed. A scenario may ``extends = "other"`` and then sets only
 what differs; chains are followed (cycles are an error). Errors are one-line ConfigErrors.
@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from orgsim.config import ConfigError, ScenarioConfig, apply_overrides, deep_merge, validate
+from orgsim.scenario.schema import ConfigError, ScenarioConfig, apply_overrides, deep_merge, validate
 
 
 def scenario_dir() -> Path:
     """The folder of shipped scenarios (packaged copy, else the source tree's)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "scenarios", here.parents[1] / "scenarios"):
+    for candidate in (here.parent / "scenarios", here.parents[2] / "scenarios"):
         if candidate.is_dir():
             return candidate
     raise ConfigError("the shipped scenarios folder is missing from this installation")

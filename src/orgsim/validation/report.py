@@ -1,7 +1,7 @@
 """The validation report: Markdown with one PNG figure per pattern (``orgsim validate``).
 
-``write_report(results, meta, md_path, img_dir, img_rel)`` turns the :class:`~orgsim.validation.PatternResult`
-list of :func:`orgsim.validation.validate` into a Markdown document (settings, method, a summary table
+``write_report(results, meta, md_path, img_dir, img_rel)`` turns the :class:`~orgsim.validation.checks.PatternResult`
+list of :func:`orgsim.validation.checks.validate` into a Markdown document (settings, method, a summary table
 and one section per pattern with its checks, knockout and figure) and writes the figures into
 ``img_dir``; the Markdown links them as ``img_rel/<id>.png``. Figures are matplotlib Figures on their
 own Agg canvas (pyplot is never used) and their jitter comes from a fixed generator, so the same
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from orgsim.stats import Estimate
-    from orgsim.validation import CheckResult, Pattern, PatternResult
+    from orgsim.validation.checks import CheckResult, Pattern, PatternResult
 
 TITLE = "Pattern-oriented validation of orgsim"
 SENSITIVITY_MARK = "<!-- sensitivity -->"
@@ -109,7 +109,7 @@ def band_of(check: CheckResult) -> tuple[float, float] | None:
 
 
 def _patterns_by_id() -> dict[str, Pattern]:
-    from orgsim.validation import patterns
+    from orgsim.validation.checks import patterns
 
     return {p.id: p for p in patterns()}
 
@@ -269,7 +269,7 @@ def _section(r: PatternResult, img_rel: str, pattern: Pattern | None) -> list[st
     )
     ko = f"Knockout: {r.knockout_label}"
     if pattern is not None and pattern.knockout:
-        from orgsim.validation import _fmt
+        from orgsim.validation.checks import _fmt
 
         ko += " (overrides " + ", ".join(f"`{k}={_fmt(v)}`" for k, v in pattern.knockout) + ")"
     lines += ["", ko + ".", ""]

@@ -8,7 +8,7 @@ personalisation weighted by taste and pressure, word of mouth and a switching co
 
 Speed: the quarter's choice, the brand counts and the network's construction run as compiled loops
 (numba, ``cache=True``, compiled on first use and loaded from numba's cache afterwards), and as
-vectorised numpy with ``ORGSIM_NO_NUMBA=1`` (see :mod:`orgsim.jit`). Both paths draw the same uniforms from the model's
+vectorised numpy with ``ORGSIM_NO_NUMBA=1`` (see :mod:`orgsim.model.jit`). Both paths draw the same uniforms from the model's
 generator in the same order and do the same floating-point operations in the same order, so they
 give the same results for a given seed (tests/test_benchmarks.py checks it).
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from orgsim import jit
+from orgsim.model import jit
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.config import GROUPS, SRC_CAL
+from orgsim.scenario.schema import GROUPS, SRC_CAL
 
 #: the capability stocks whose growth rates set their steady-state level: growth -> (level column, start parameter)
 STOCKS = {
@@ -163,8 +163,8 @@ def calibrate(
     progress: Callable[[int, int, float], None] | None = None,
 ) -> Calibration:
     """Iterate the spin-up; returns every iteration with its parameters, targets and score."""
-    from orgsim.config import ScenarioConfig
-    from orgsim.validation import replication_seeds
+    from orgsim.scenario.schema import ScenarioConfig
+    from orgsim.validation.checks import replication_seeds
 
     names = calibrated_parameters()
     defaults = ScenarioConfig(name="defaults")

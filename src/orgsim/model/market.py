@@ -7,12 +7,13 @@ from typing import Any
 import mesa
 import numpy as np
 
-from orgsim import budget, capabilities, influence, learning, suite
-from orgsim.agents import Executive
-from orgsim.budget import CFO, CIO, CMO
-from orgsim.config import ScenarioConfig
-from orgsim.market import ChoiceInputs, Customers, beta_draws
-from orgsim.scenarios import environment_paths, load
+from orgsim.model import quarter as suite
+from orgsim.model.agents import Executive
+from orgsim.model.customers import ChoiceInputs, Customers, beta_draws
+from orgsim.model.rules import budget, capabilities, influence, learning
+from orgsim.model.rules.budget import CFO, CIO, CMO
+from orgsim.scenario.files import environment_paths, load
+from orgsim.scenario.schema import ScenarioConfig
 
 #: per-quarter per-firm columns recorded by the model (see docs/OUTPUTS.md)
 FIRM_COLUMNS = (
@@ -448,7 +449,7 @@ class Market(mesa.Model):
         What each executive perceives (its evidence and the belief it updates) is computed for all
         executives at once; each executive then moves its own propensities (``Executive.learn``).
         With numba the phase runs as compiled passes around numpy's log, tanh and exp
-        (:mod:`orgsim.suite`, same results).
+        (:mod:`orgsim.model.quarter`, same results).
         """
         margins = _mean_rows(self.margin_history[-4:])
         if self._suite is not None:

@@ -1,20 +1,20 @@
 """Everything in a quarter that does not grow with the market, as compiled array code.
 
-The executives' own methods (:meth:`orgsim.agents.Executive.propose`, :meth:`~orgsim.agents.Executive.learn`)
-and the model's numpy phases (:class:`orgsim.model.Market`) are the readable statement of the rules
+The executives' own methods (:meth:`orgsim.model.agents.Executive.propose`, :meth:`~orgsim.model.agents.Executive.learn`)
+and the model's numpy phases (:class:`orgsim.model.market.Market`) are the readable statement of the rules
 and the reference. This module does the same for all firms and all 3F executives in a few numba
 passes, because this part of a quarter costs the same at 10 000 customers as at a million and, done
 agent by agent and array operation by array operation in Python, it was most of a small run. Both
 paths draw the same random numbers from the model's generator in the same order (a numba loop takes
 the generator itself for learning, whose draws are conditional: the benchmark firm only after an
 imitation draw succeeds) and do the same floating-point operations in the same order; tanh, log and
-exp stay in numpy (:func:`orgsim.learning.logit_step`), whose vectorised tanh differs from the C
+exp stay in numpy (:func:`orgsim.model.rules.learning.logit_step`), whose vectorised tanh differs from the C
 library's in the last bit. So they give the same results for a seed (tests/test_suite.py compares
 whole runs exactly). ``ORGSIM_NO_NUMBA=1`` selects the reference path.
 
 Array layout: ``p_coop[firm, role, peer]`` (own entry 0), ``p_brief[firm]`` (the CMO's),
 ``beliefs[firm, role, peer, :]`` and ``brief_beliefs[firm, :]`` as ``[S_acted, W_acted, S_not, W_not]``,
-``coop[firm, pair]`` in the order of :data:`orgsim.influence.PAIRS`. No mesa import.
+``coop[firm, pair]`` in the order of :data:`orgsim.model.rules.influence.PAIRS`. No mesa import.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 from numba.extending import register_jitable
 
-from orgsim import jit
-from orgsim.budget import Allocation
-from orgsim.learning import HIGH, LOW
+from orgsim.model import jit
+from orgsim.model.rules.budget import Allocation
+from orgsim.model.rules.learning import HIGH, LOW
 
 CMO = 0
 
@@ -485,7 +485,7 @@ def kernels() -> dict[str, Any] | None:
 class Suite:
     """The compiled phases of one model: its parameters as the loops read them, and its buffers.
 
-    ``model`` is an :class:`orgsim.model.Market` (duck-typed: this module does not import mesa).
+    ``model`` is an :class:`orgsim.model.market.Market` (duck-typed: this module does not import mesa).
     Parameters are read once, when the model is built.
     """
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgsim.io import OutputError
-from orgsim.report import _num as report_num
+from orgsim.validation.report import _num as report_num
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -552,7 +552,7 @@ def analyze(path: str | os.PathLike[str], *, resamples: int = RESAMPLES) -> Anal
     """Read the store ``path`` and compute the summary, seed variance and indices."""
     import pandas as pd
 
-    from orgsim import store
+    from orgsim.experiments import store
 
     meta = store.read_meta(path)
     design = store.read_design(path)

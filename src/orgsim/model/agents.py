@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from orgsim import learning
-from orgsim.budget import CMO, ROLES
+from orgsim.model.rules import learning
+from orgsim.model.rules.budget import CMO, ROLES
 
 if TYPE_CHECKING:
-    from orgsim.model import Market
+    from orgsim.model.market import Market
 
 
 class Executive(mesa.Agent):
@@ -21,7 +21,7 @@ class Executive(mesa.Agent):
     effort, its beliefs about what joint work pays and, for the CMO, a propensity to brief the
     CEO. Its state lives in the model's arrays (``p_coop``, ``p_brief``, ``effort``, ``willing``,
     ``payoff``, ``beliefs``, ``influence``; indexed by firm and role), which the attributes here
-    read and write, so the suite can also be stepped as arrays (:mod:`orgsim.suite`).
+    read and write, so the suite can also be stepped as arrays (:mod:`orgsim.model.quarter`).
     """
 
     model: Market

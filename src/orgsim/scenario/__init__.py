@@ -1,0 +1,1 @@
+"""Scenarios: the parameter schema (:mod:`.schema`) and the scenario files (:mod:`.files`)."""

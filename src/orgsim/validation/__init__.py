@@ -1,0 +1,2 @@
+"""Validation: patterns and their evaluation (:mod:`.checks`), calibration (:mod:`.calibration`),
+the report (:mod:`.report`)."""
