@@ -422,6 +422,9 @@ def indices(
             f"but the store has {n_points}: the store's meta and design disagree"
         )
     seed = int(d.get("seed") or 0) if seed is None else int(seed)
+    from orgsim.extras import require
+
+    require("experiments", "SALib", what=f"sensitivity indices of a {kind} design")
     means = point_means(runs, outcomes, n_points)
     label = DESIGN_NAMES[kind]
     rows: list[dict[str, Any]] = []

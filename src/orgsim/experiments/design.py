@@ -243,6 +243,10 @@ def sample_matrix(spec: Spec) -> np.ndarray:
     prob = problem(spec)
     seed = spec.master_seed % 2**32 if d.seed is None else d.seed
     n = int(d.samples or 0)
+    if d.kind in ("lhs", "sobol", "morris", "fast"):
+        from orgsim.extras import require
+
+        require("experiments", "SALib", what=f"a {d.kind} design")
     if d.kind == "lhs":
         from SALib.sample import latin
 

@@ -149,11 +149,12 @@ class SerialExecutor(Executor):
 def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[tuple[Executor, str]]:
     """An executor and its description: serial (1 worker), process pool (N), or Dask (``scheduler``)."""
     if scheduler is not None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - a core dependency
-            raise ConfigError("--scheduler needs dask[distributed] (pip install 'dask[distributed]')") from None
+        from orgsim.extras import require
+
+        require("experiments", "distributed", what="--scheduler")
         import logging
+
+        from distributed import Client, LocalCluster
 
         logging.getLogger("distributed").setLevel(logging.ERROR)
         if scheduler == "local":
