@@ -112,10 +112,51 @@ def test_run_prints_summary_and_path(small_run: tuple[Path, subprocess.Completed
 def test_run_default_out_dir_and_quiet(tmp_path: Path) -> None:
     proc = cli("run", "walls", "--seed", "5", *SMALL, "--quiet", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    expected = Path("runs") / "walls-seed5"
+    chash = json.loads((next((tmp_path / "runs").iterdir()) / "run.json").read_text())["config_hash"]
+    expected = Path("runs") / f"walls-{chash[:8]}-seed5"
     assert proc.stdout.strip() == f"wrote {expected}"
     assert proc.stderr == ""
     assert (tmp_path / expected / "run.json").is_file()
+
+
+def test_default_out_dir_reflects_the_overrides(tmp_path: Path) -> None:
+    from orgsim.cli.commands import default_run_dir
+    from orgsim.io import config_hash
+
+    base = scenarios.load("baseline")
+    small = scenarios.load("baseline", {"customers": 500})
+    assert default_run_dir(base, base.seed, False) == Path("runs/baseline")
+    assert default_run_dir(base, 7, False) == Path("runs/baseline-seed7")
+    assert default_run_dir(small, small.seed, True) == Path(f"runs/baseline-{config_hash(small)[:8]}")
+    other = scenarios.load("baseline", {"customers": 600})
+    assert default_run_dir(other, 7, True) != default_run_dir(small, 7, True)
+
+
+def test_run_never_replaces_another_run_silently(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = cli("run", "baseline", *SMALL, "--out", str(out), "-q")
+    assert first.returncode == 0, first.stderr
+    firms = (out / "firms.parquet").read_bytes()
+    again = cli("run", "baseline", *SMALL, "--out", str(out), "-q")  # the same run: rewritten, and said so
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"wrote {out} (the same run again)"
+    other = cli("run", "baseline", "--customers", "400", "--steps", "8", "--firms", "4", "--out", str(out), "-q")
+    assert_usage_error(other, str(out), "another run", "--overwrite")
+    assert (out / "firms.parquet").read_bytes() == firms
+    (out / "plots").mkdir()
+    (out / "plots" / "overview.png").write_bytes(b"old chart")
+    replaced = cli(
+        "run", "baseline", "--customers", "400", "--steps", "8", "--firms", "4", "--out", str(out), "-q", "--overwrite"
+    )
+    assert replaced.returncode == 0, replaced.stderr
+    assert "replaced another run" in replaced.stdout
+    assert json.loads((out / "run.json").read_text())["customers"] == 400
+    assert not (out / "plots").exists()  # the old run's charts went with it
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert_usage_error(cli("run", "baseline", *SMALL, "--out", str(mine)), "not a run's")
+    assert (mine / "notes.txt").read_text() == "mine"
 
 
 def test_run_from_a_toml_path_with_set(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ name. ``import orgsim.io`` stays light: pandas and pyarrow load on first use.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ META_FILE = "run.json"
 META_KEYS = (
     "orgsim_version",
     "git_commit",
+    "code_version",
     "config_hash",
     "config",
     "seed",
@@ -84,6 +86,34 @@ def git_commit(where: Path | None = None) -> str | None:
     return commit if len(commit) >= 40 and all(c in "0123456789abcdef" for c in commit) else None
 
 
+def _git(where: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=where, capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout
+
+
+@functools.cache
+def code_version() -> str:
+    """Which code makes the runs: ``<orgsim version>+g<commit, 12 hex>``, plus ``.dirty-<hash>`` if
+    the package's tracked sources differ from that commit (the hash is that of the difference, so
+    two different sets of uncommitted edits give two versions); the bare orgsim version when the
+    package is not a git checkout (an installed copy). Computed once per process.
+    """
+    import orgsim
+
+    where = Path(__file__).resolve().parent
+    commit = git_commit(where)
+    if commit is None:
+        return orgsim.__version__
+    version = f"{orgsim.__version__}+g{commit[:12]}"
+    diff = _git(where, "diff", "--no-ext-diff", "--no-color", "HEAD", "--", ".")
+    if diff:
+        version += ".dirty-" + hashlib.sha256(diff.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return version
+
+
 def package_versions() -> dict[str, str | None]:
     """Versions of python and of the libraries a run depends on."""
     from importlib.metadata import PackageNotFoundError, version
@@ -105,6 +135,7 @@ def run_metadata(results: Results) -> dict[str, Any]:
     return {
         "orgsim_version": orgsim.__version__,
         "git_commit": git_commit(),
+        "code_version": code_version(),
         "config_hash": config_hash(config),
         "config": config,
         "seed": int(results.seed),
@@ -179,6 +210,60 @@ def _prepare_dir(out_dir: str | os.PathLike[str]) -> Path:
     if not os.access(out, os.W_OK):
         raise OutputError(f"{out}: output folder is not writable")
     return out
+
+
+#: what ``orgsim run`` and ``orgsim plot`` put in a run folder (and their temporary files)
+RUN_ENTRIES = frozenset({*(f"{name}.parquet" for name in TABLES), META_FILE, "plots"})
+
+
+def check_run_folder(out_dir: str | os.PathLike[str], chash: str, seed: int, overwrite: bool = False) -> str:
+    """Whether a run of config hash ``chash`` and ``seed`` may be written to ``out_dir``; returns
+    ``"new"`` (absent or empty), ``"same"`` (it holds this very run: rewriting it changes nothing)
+    or ``"replace"`` (it holds another run and ``overwrite`` is set).
+
+    Raises :class:`OutputError` when the folder holds another run, or files that are not a run's,
+    and ``overwrite`` is not set: nothing is ever replaced silently.
+    """
+    out = Path(out_dir)
+    if not out.exists():
+        return "new"
+    if not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder")
+    names = {p.name for p in out.iterdir() if not (p.name.startswith(".") and p.name.endswith(".tmp"))}
+    if not names:
+        return "new"
+    meta_path = out / META_FILE
+    old: dict[str, Any] | None = None
+    if meta_path.is_file():
+        try:
+            old = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            old = None
+    if isinstance(old, dict) and old.get("config_hash") == chash and old.get("seed") == seed:
+        return "same"
+    if overwrite:
+        return "replace"
+    if names - RUN_ENTRIES:
+        raise OutputError(f"{out}: exists and holds files that are not a run's; choose another --out")
+    if isinstance(old, dict):
+        what = f"another run (scenario {old.get('scenario')!r}, seed {old.get('seed')}, config {str(old.get('config_hash'))[:8]})"
+    else:
+        what = "an incomplete run"
+    raise OutputError(f"{out}: holds {what}; choose another --out or pass --overwrite to replace it")
+
+
+def clear_run_folder(out_dir: str | os.PathLike[str]) -> None:
+    """Remove the files of the run in ``out_dir`` (tables, run.json, the PNGs of plots/), before replacing it."""
+    out = Path(out_dir)
+    for name in (*(f"{t}.parquet" for t in TABLES), META_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
+    plots = out / "plots"
+    if plots.is_dir():
+        for png in plots.glob("*.png"):
+            png.unlink()
+        with contextlib.suppress(OSError):
+            plots.rmdir()
 
 
 def write_table(df: pd.DataFrame, path: Path) -> Path:

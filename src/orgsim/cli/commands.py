@@ -29,7 +29,7 @@ it and writes tidy Parquet tables plus run.json provenance, `orgsim plot` charts
 EPILOG = """\
 examples:
   orgsim scenarios                                     list the shipped scenarios
-  orgsim run baseline                                  run the calibrated baseline (writes runs/baseline-seed20170512)
+  orgsim run baseline                                  run the calibrated baseline (writes runs/baseline)
   orgsim run digital_shift --seed 7 --out runs/ds7     a shipped scenario with another seed
   orgsim run my_scenario.toml --firms 12 --customers 100000
   orgsim run baseline --set levers.shadow_it_cap=0.4 --set environment.pressure='[[0, 0.3], [40, 0.9]]'
@@ -128,7 +128,18 @@ def build_parser() -> Parser:
         help="override a parameter: group.name=value or name=value, the value in TOML syntax "
         "(repeatable; applied after --steps/--firms/--customers)",
     )
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: runs/<scenario>-seed<seed>)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: runs/<scenario>, plus -seed<N> for another seed and -<config hash> "
+        "when flags or --set change the scenario)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace DIR if it holds another run (without it that is an error; the same run is just rewritten)",
+    )
     p.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no summary; print only the output folder"
     )
@@ -296,10 +307,28 @@ def _load_scenario(ref: str, overrides: dict[str, Any]):
         raise ConfigError(f"{ref}: extends: chain too deep") from None
 
 
+def default_run_dir(cfg: Any, seed: int, overridden: bool) -> Path:
+    """``runs/<scenario>``; ``-seed<N>`` for a seed other than the scenario's; ``-<config hash, 8 hex>``
+    when overrides changed the scenario, so runs of different configurations never share a folder."""
+    from orgsim.io import config_hash
+
+    name = _safe_name(cfg.name)
+    if overridden:
+        name += f"-{config_hash(cfg)[:8]}"
+    if seed != cfg.seed:
+        name += f"-seed{seed}"
+    return Path("runs") / name
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = _load_scenario(args.scenario, _overrides(args))
+    overrides = _overrides(args)
+    cfg = _load_scenario(args.scenario, overrides)
     seed = cfg.seed if args.seed is None else args.seed
-    out_dir = args.out if args.out is not None else Path("runs") / f"{_safe_name(cfg.name)}-seed{seed}"
+    out_dir = args.out if args.out is not None else default_run_dir(cfg, seed, bool(overrides))
+
+    from orgsim.io import check_run_folder, clear_run_folder, config_hash
+
+    state = check_run_folder(out_dir, config_hash(cfg), seed, args.overwrite)  # before the run, not after
 
     from tqdm import tqdm
 
@@ -325,11 +354,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         results = simulate(cfg, seed, progress=progress)
     finally:
         bar.close()
+    if state == "replace":
+        clear_run_folder(out_dir)
     written = write_run(results, out_dir)
     if not args.quiet:
         print(summary_text(results))
         print()
-    print(f"wrote {written}")
+    if state == "new":
+        print(f"wrote {written}")
+    else:
+        print(f"wrote {written} ({'replaced another run' if state == 'replace' else 'the same run again'})")
     return 0
 
 
@@ -820,6 +854,7 @@ def add_sweep_parsers(sub: Any) -> None:
     p.add_argument("store", metavar="DIR", type=Path, help="a store written by 'orgsim sweep'")
     p.add_argument("run_id", metavar="RUN_ID", help="e.g. p00012-r003 (see DIR/_manifest.jsonl)")
     p.add_argument("--out", type=Path, metavar="RUNDIR", help="also write the replayed run as a run folder")
+    p.add_argument("--overwrite", action="store_true", help="replace RUNDIR if it holds another run")
     p.set_defaults(func=cmd_replay)
 
 
@@ -861,8 +896,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     res, ok, message = replay(args.store, args.run_id, executives=args.out is not None)
     print(message)
     if args.out is not None:
-        from orgsim.io import write_run
+        from orgsim.io import check_run_folder, clear_run_folder, config_hash, write_run
 
+        if check_run_folder(args.out, config_hash(res.config), res.seed, args.overwrite) == "replace":
+            clear_run_folder(args.out)
         print(f"run folder: {write_run(res, args.out)}")
     return 0 if ok else 1
 
