@@ -497,3 +497,87 @@ def test_sweep_memory_stays_flat_as_runs_grow(tmp_path: Path) -> None:
         tracemalloc.stop()
         assert rep.ok == 4 * reps
     assert peaks[100] < 1.6 * peaks[10], peaks
+
+
+# -- a sweep that cannot start, code versions ------------------------------------------------------
+
+
+def test_a_sweep_that_cannot_start_leaves_nothing_behind(spec_file, serial_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "new"
+    one_line_error(cli("sweep", str(spec_file()), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"), "connect")
+    assert not out.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    one_line_error(cli("sweep", str(spec_file()), "--out", str(empty), "--scheduler", "tcp://127.0.0.1:9"), "connect")
+    assert empty.is_dir() and not any(empty.iterdir())
+    # an existing store is never removed, nor written to, when the scheduler is unreachable
+    before = {p.relative_to(serial_store): p.read_bytes() for p in serial_store.rglob("*") if p.is_file()}
+    spec = serial_store.parent / "spec.toml"
+    one_line_error(cli("sweep", str(spec), "--out", str(serial_store), "--scheduler", "tcp://127.0.0.1:9"), "connect")
+    after = {p.relative_to(serial_store): p.read_bytes() for p in serial_store.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_a_store_created_by_a_failing_sweep_is_removed(monkeypatch, spec_file, tmp_path: Path) -> None:
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # e.g. Ctrl-C before the first chunk is recorded
+
+    monkeypatch.setattr(sw, "run_chunk", broken)
+    with pytest.raises(KeyboardInterrupt):
+        sw.sweep(spec_file(), tmp_path / "gone")
+    assert not (tmp_path / "gone").exists()
+
+
+def test_resuming_with_other_code_is_refused_unless_allowed(monkeypatch, spec_file, tmp_path: Path, capsys) -> None:
+    from orgsim import io as run_io
+
+    spec, out = spec_file(), tmp_path / "store"
+    monkeypatch.setattr(run_io, "code_version", lambda: "0.1.0+gaaaaaaaaaaaa")
+    assert sw.sweep(spec, out, limit=3).ok == 3
+    monkeypatch.setattr(run_io, "code_version", lambda: "0.1.0+gbbbbbbbbbbbb.dirty-12345678")
+    with pytest.raises(OutputError, match=r"0\.1\.0\+gaaaaaaaaaaaa; this is 0\.1\.0\+gbbbbbbbbbbbb\.dirty-12345678"):
+        sw.sweep(spec, out)
+    assert main(["sweep", str(spec), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--allow-code-change" in err[0] and "0.1.0+gaaaaaaaaaaaa" in err[0]
+    assert len(st.manifest_records(out)) == 3  # nothing was run
+    assert main(["sweep", str(spec), "--out", str(out), "-q", "--allow-code-change"]) == 0
+    runs = orgsim.load(out)
+    assert runs["code_version"].value_counts().to_dict() == {
+        "0.1.0+gbbbbbbbbbbbb.dirty-12345678": 5,
+        "0.1.0+gaaaaaaaaaaaa": 3,
+    }
+    assert st.code_versions(out) == {"0.1.0+gaaaaaaaaaaaa": 3, "0.1.0+gbbbbbbbbbbbb.dirty-12345678": 5}
+    # a complete store has nothing to add: rerunning it with yet other code is no error
+    monkeypatch.setattr(run_io, "code_version", lambda: "0.2.0")
+    assert sw.sweep(spec, out).done == 0
+    _, ok, msg = sw.replay(out, "p00000-r000")
+    assert ok, msg
+
+
+def test_code_version_of_old_stores_comes_from_their_sessions(serial_store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "old"
+    shutil.copytree(serial_store, copy)
+    lines = [json.loads(x) for x in (copy / "_manifest.jsonl").read_text().splitlines()]
+    (copy / "_manifest.jsonl").write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "code_version"}) + "\n" for r in lines)
+    )
+    sessions = [json.loads(x) for x in (copy / "_sessions.jsonl").read_text().splitlines()]
+    for s in sessions:
+        s.pop("code_version", None)
+        s["git_commit"] = "c" * 40
+    (copy / "_sessions.jsonl").write_text("".join(json.dumps(s) + "\n" for s in sessions))
+    assert set(orgsim.load(copy)["code_version"]) == {f"{orgsim.__version__}+g{'c' * 12}"}
+
+
+def test_code_version_names_the_commit_and_uncommitted_edits(monkeypatch) -> None:
+    from orgsim import io as run_io
+
+    version = run_io.code_version()
+    assert version.startswith(orgsim.__version__)
+    commit = run_io.git_commit()
+    if commit is not None:
+        assert version.split("+g")[1][:12] == commit[:12]
+    assert run_io.code_version() is version  # computed once per process

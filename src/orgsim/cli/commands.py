@@ -841,6 +841,12 @@ def add_sweep_parsers(sub: Any) -> None:
     )
     p.add_argument("--resume", action="store_true", help="require DIR to hold this sweep already (else it is an error)")
     p.add_argument("--retry-failed", action="store_true", help="also rerun the runs recorded as failed")
+    p.add_argument(
+        "--allow-code-change",
+        action="store_true",
+        help="add runs to DIR although its recorded runs were made by other code (another commit, uncommitted "
+        "edits or orgsim version); without it that is an error. Each run records its code version",
+    )
     p.add_argument("--limit", metavar="N", type=_int_type("limit", 1), help="stop after N new runs (resume later)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
@@ -872,6 +878,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             resume=args.resume,
             limit=args.limit,
+            allow_code_change=args.allow_code_change,
             progress=progress,
         )
 

@@ -121,6 +121,39 @@ def status_array(path: str | Path, n_points: int, reps: int) -> Any:
     return out
 
 
+def session_code_version(session: dict[str, Any]) -> str:
+    """The code version of a session record (for stores written before runs recorded their own)."""
+    if session.get("code_version"):
+        return str(session["code_version"])
+    version, commit = str(session.get("orgsim_version") or "unknown"), session.get("git_commit")
+    return f"{version}+g{commit[:12]}" if commit else version
+
+
+def record_code_versions(path: str | Path) -> dict[str, str]:
+    """Run id -> the code version that made its last record (the record's own, else its session's)."""
+    p = _require(path)
+    sessions: dict[int, str] | None = None
+    out: dict[str, str] = {}
+    for r in _iter_lines(p / MANIFEST):
+        version = r.get("code_version")
+        if not version:
+            if sessions is None:
+                sessions = {int(s.get("session", i)): session_code_version(s) for i, s in enumerate(read_sessions(p))}
+            version = sessions.get(int(r.get("session", -1)), "unknown")
+        out[r["run_id"]] = str(version)
+    return out
+
+
+def code_versions(path: str | Path, status: str | None = "ok") -> dict[str, int]:
+    """Code version -> number of runs whose last record has ``status`` (None: any) and was made by it."""
+    state = run_state(path)
+    counts: dict[str, int] = {}
+    for run_id, version in record_code_versions(path).items():
+        if status is None or state[run_id][0] == status:
+            counts[version] = counts.get(version, 0) + 1
+    return counts
+
+
 def find_record(path: str | Path, run_id: str) -> dict[str, Any] | None:
     """The last manifest record of one run, or None."""
     found = None
@@ -189,6 +222,8 @@ def load(
     if table == "runs":
         out["status"] = "ok"
         out["error"] = ""
+        versions = record_code_versions(p)
+        out["code_version"] = out["run_id"].map(versions).astype(object)
         if include_failed:
             failed = [r for r in latest_records(p).values() if r["status"] != "ok" and r["run_id"] in state]
             if failed:
@@ -201,6 +236,7 @@ def load(
                         **r["factors"],
                         "status": r["status"],
                         "error": r["error"],
+                        "code_version": versions.get(r["run_id"]),
                     }
                     for r in failed
                 ]
@@ -220,8 +256,8 @@ class Store:
 
     # -- creating and resuming ------------------------------------------------------------------
 
-    def open(self, meta: dict[str, Any], design: pd.DataFrame, session: dict[str, Any]) -> Any:
-        """Create the store, or resume it if it holds the same sweep; returns :func:`status_array`.
+    def check(self, meta: dict[str, Any]) -> bool:
+        """Whether the folder may take this sweep, without writing anything; True if it is already its store.
 
         A folder holding a different sweep (another spec hash) or other files is refused.
         """
@@ -235,10 +271,20 @@ class Store:
                     f"{p}: holds another sweep ({old.get('name')!r}, spec hash {str(old.get('spec_hash'))[:12]}); "
                     "choose another --out or remove it"
                 )
+            return True
+        if p.is_dir() and any(p.iterdir()):
+            raise OutputError(f"{p}: exists, is not empty and is not an experiment store")
+        return False
+
+    def open(self, meta: dict[str, Any], design: pd.DataFrame, session: dict[str, Any]) -> Any:
+        """Create the store, or resume it if it holds the same sweep; returns :func:`status_array`.
+
+        A folder holding a different sweep (another spec hash) or other files is refused.
+        """
+        p = self.path
+        if self.check(meta):
             self._recover()
         else:
-            if p.is_dir() and any(p.iterdir()):
-                raise OutputError(f"{p}: exists, is not empty and is not an experiment store")
             try:
                 p.mkdir(parents=True, exist_ok=True)
             except OSError as err:

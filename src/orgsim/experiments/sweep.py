@@ -23,14 +23,18 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from orgsim import io as run_io
 from orgsim.experiments import design as ex
 from orgsim.experiments.store import (
     FAILED,
+    MANIFEST,
     MISSING,
     Store,
+    code_versions,
     find_record,
     read_design,
     read_meta,
+    record_code_versions,
     run_state,
     status_array,
 )
@@ -120,6 +124,7 @@ def _record(task: Task, status: str, error: str, attempts: int, duration: float,
         "attempts": attempts,
         "duration": round(duration, 4),
         "config_hash": chash,
+        "code_version": run_io.code_version(),  # of the process that ran it (a Dask worker's own)
         "factors": task.factors,
         "overrides": task.overrides,
     }
@@ -320,40 +325,66 @@ def sweep(
     retry_failed: bool = False,
     resume: bool = False,
     limit: int | None = None,
+    allow_code_change: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Run (or resume) a sweep into the store ``out``.
 
     Runs recorded ``ok`` are never rerun; runs recorded ``failed`` are rerun only with
     ``retry_failed``. ``resume=True`` requires ``out`` to hold this sweep already. ``limit`` stops
-    after that many new runs (a partial sweep, resumable like an interrupted one).
-    """
-    from orgsim.experiments.store import is_store
+    after that many new runs (a partial sweep, resumable like an interrupted one). Adding runs to a
+    store whose recorded runs were made by other code (another commit, uncommitted edits or orgsim
+    version: :func:`orgsim.io.code_version`) is refused unless ``allow_code_change``; every run
+    records its code version (the ``code_version`` column of :func:`orgsim.load`).
 
+    Nothing is written before the folder, the code version and the executor (a Dask scheduler's
+    connection) are checked; a store this call created is removed again if it fails before
+    recording a run.
+    """
     p = plan(spec_path)
-    if resume and not is_store(out):
-        raise OutputError(f"{out}: nothing to resume (not an experiment store)")
+    out = Path(out)
     store = Store(out)
+    resuming = store.check(p.meta)  # read-only: another sweep or a foreign folder is refused here
+    if resume and not resuming:
+        raise OutputError(f"{out}: nothing to resume (not an experiment store)")
+    now = run_io.code_version()
+    reps = p.spec.replications
+    if resuming:
+        status = status_array(out, len(p.design), reps)
+        wanted = (status == MISSING) | ((status == FAILED) if retry_failed else False)
+        others = sorted(v for v in code_versions(out) if v != now)
+        if others and wanted.any() and not allow_code_change:
+            raise OutputError(
+                f"{out}: its runs were made by other code ({', '.join(others)}; this is {now}); "
+                "pass --allow-code-change to add runs of this code to it (orgsim.load's code_version column "
+                "tells them apart) or choose another --out"
+            )
+    existed = out.exists()
     session = {
         "started": _now(),
         "orgsim_version": p.meta["orgsim_version"],
         "git_commit": p.meta["git_commit"],
+        "code_version": now,
         "versions": p.meta["versions"],
         "executor": "dask" if scheduler else ("processes" if workers > 1 else "serial"),
         "workers": workers,
         "argv": sys.argv[1:],
     }
-    status = store.open(p.meta, design_frame(p), session)  # one byte per run
-    reps = p.spec.replications
-    wanted = (status == MISSING) | ((status == FAILED) if retry_failed else False)
-    n_todo = int(wanted.sum()) if limit is None else min(int(wanted.sum()), limit)
-    todo = itertools.islice(
-        (t for t in p.tasks() if wanted[t.point * reps + t.rep]), n_todo
-    )  # lazily: memory stays flat
-    report = Report(total=p.n_runs, skipped=p.n_runs - n_todo)
+    report = Report(total=p.n_runs)
     job = Job(p.base, tuple(p.spec.outcomes), tuple(p.spec.outputs.series), p.spec.outputs.series_firms, retries)
     start = time.perf_counter()
-    with executor(workers, scheduler) as (pool, desc):
+    with (
+        executor(workers, scheduler) as (pool, desc),
+        _removed_on_failure(store, created=not resuming, existed=existed),
+    ):
+        # the executor is up (a scheduler connected): only now is the store created or resumed
+        status = store.open(p.meta, design_frame(p), session)  # one byte per run
+        wanted = (status == MISSING) | ((status == FAILED) if retry_failed else False)
+        n_todo = int(wanted.sum()) if limit is None else min(int(wanted.sum()), limit)
+        todo = itertools.islice(
+            (t for t in p.tasks() if wanted[t.point * reps + t.rep]), n_todo
+        )  # lazily: memory stays flat
+        report.skipped = p.n_runs - n_todo
         report.executor = desc
         size = chunk or auto_chunk(n_todo, workers)
         it = (list(c) for c in itertools.batched(todo, size))
@@ -394,6 +425,26 @@ def sweep(
     report.wall = time.perf_counter() - start
     report.failed_in_store = int((status_array(out, len(p.design), reps) == FAILED).sum())
     return report
+
+
+@contextlib.contextmanager
+def _removed_on_failure(store: Store, created: bool, existed: bool) -> Iterator[None]:
+    """Remove the store this sweep created if the sweep fails before it records a single run.
+
+    A store that existed before (resumed) is never touched; a folder that existed empty is emptied again.
+    """
+    try:
+        yield
+    except BaseException:
+        if created and store.path.is_dir() and not (store.path / MANIFEST).exists():
+            import shutil
+
+            if existed:
+                for entry in store.path.iterdir():
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            else:
+                shutil.rmtree(store.path, ignore_errors=True)
+        raise
 
 
 def _store_chunk(store: Store, results: list[tuple[dict[str, Any], Any, Any]], keep_series: bool) -> None:
@@ -465,9 +516,9 @@ def replay(path: str | Path, run_id: str, executives: bool = False) -> tuple[Any
             problems.append("time series differ")
     if problems:
         versions = ""
-        now_commit = git_commit()
-        if meta.get("git_commit") and now_commit and meta["git_commit"] != now_commit:
-            versions = f" (stored with commit {meta['git_commit'][:10]}, now {now_commit[:10]})"
+        made_by, now = record_code_versions(path).get(run_id), run_io.code_version()
+        if made_by and made_by != now:
+            versions = f" (made by code {made_by}, this is {now})"
         return res, False, f"{run_id} does not reproduce: {'; '.join(problems)}{versions}"
     tail = f" and {n_series} series" if n_series else ""
     return res, True, f"{run_id} reproduces: {len(meta['outcomes'])} outcomes{tail} identical (seed {rec['seed']})"
