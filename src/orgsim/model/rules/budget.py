@@ -1,71 +1,67 @@
-"""Budget-round rules, pure functions over arrays (no mesa import).
+"""Budget-round rules, one firm at a time (compiled where the quarter calls them).
 
-Roles are indexed CMO = 0, CIO = 1, CFO = 2. Budgets are incremental (Wildavsky 1964): each
-year a share ``contested`` of the budget is re-contested and the rest follows last year's split.
-The contested part is won in a Tullock (1980) contest over influence x evidence x effort, with
-effort spent in conflict lost, or split by an asymmetric Nash bargain over influence x evidence.
+Budgets are incremental (Wildavsky 1964): each year a share ``contested`` of the budget is
+re-contested and the rest follows last year's split. The contested part is won in a Tullock (1980)
+contest over influence x evidence x effort, with effort spent in conflict lost, or split by an
+asymmetric Nash bargain over influence x evidence. Who controls the CMO's technology money follows
+from the past year's CMO-CIO joint work (governed) and the shadow-IT cap.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba.extending import register_jitable
 
-CMO, CIO, CFO = 0, 1, 2
-ROLES = ("cmo", "cio", "cfo")
+from orgsim.model.roles import CMO
 
-
-def tullock_shares(strength: np.ndarray, exponent: float = 1.0) -> np.ndarray:
-    """Contest success shares: ``s_i**r / sum_j s_j**r`` along the last axis (equal if all zero)."""
-    s = np.power(np.clip(strength, 0.0, None), exponent)
-    total = s.sum(axis=-1, keepdims=True)
-    n = s.shape[-1]
-    return np.where(total > 0, s / np.where(total > 0, total, 1.0), 1.0 / n)
+#: a firm's spending lines, in the order of the rows of the model's money array (quarterly)
+LINES = ("budget", "marketing", "it_core", "it_marketing", "shadow_it", "finance", "conflict", "tech_claim")
 
 
-def bargain_shares(power: np.ndarray) -> np.ndarray:
-    """Asymmetric Nash bargain over a pot with linear utilities and zero disagreement payoffs.
+class BudgetParams(NamedTuple):
+    share: float  # discretionary budget as a share of revenue
+    roi_evidence: float  # 0 when the ROI-evidence channel is off
+    claim_cmo: float
+    claim_cio: float
+    claim_cfo: float
+    contest: bool  # Tullock contest (True) or Nash bargain (False)
+    conflict_loss: float
+    contested: float
+    exponent: float  # 1 under the bargain
+    beta_personalisation: float
+    beta_experience: float
+    claim_max: float
+    shadow_cap: float
+    shadow_on: bool
 
-    Maximising ``prod_i x_i**a_i`` subject to ``sum x_i = 1`` gives ``x_i = a_i / sum a``.
+
+@register_jitable
+def tullock_shares(strength, exponent, out):
+    """Contest success shares ``s_i**r / sum_j s_j**r`` of one contest into ``out`` (equal if all zero).
+
+    Under the asymmetric Nash bargain over a pot with linear utilities and zero disagreement
+    payoffs, maximising ``prod_i x_i**a_i`` subject to ``sum x_i = 1`` gives ``x_i = a_i / sum a``:
+    the same rule with exponent 1.
     """
-    return tullock_shares(power, 1.0)
+    n = strength.shape[0]
+    total = 0.0
+    for r in range(n):
+        out[r] = max(strength[r], 0.0) ** exponent
+        total += out[r]
+    for r in range(n):
+        out[r] = out[r] / total if total > 0 else 1.0 / n
 
 
-def conflict_loss_share(effort: np.ndarray, cooperation: np.ndarray, loss: float) -> np.ndarray:
-    """Share of the contested pot lost: ``loss * mean effort * (1 - cooperation)`` per firm."""
-    return loss * effort.mean(axis=-1) * (1.0 - np.clip(cooperation, 0.0, 1.0))
+@register_jitable
+def conflict_loss_share(effort, trust, loss):
+    """Share of the contested pot lost in conflict: ``loss * mean effort * (1 - trust)``."""
+    return loss * ((effort[0] + effort[1] + effort[2]) / 3) * (1.0 - min(max(trust, 0.0), 1.0))
 
 
-def domain_split(
-    old: np.ndarray,
-    strength: np.ndarray,
-    contested: float,
-    lost: np.ndarray,
-    exponent: float = 1.0,
-    rule: str = "contest",
-) -> tuple[np.ndarray, np.ndarray]:
-    """New domain shares (F, 3) and the lost share (F,); they sum to 1 per firm.
-
-    ``old`` are last year's domain shares (rows sum to 1), ``lost`` the share of the contested
-    pot dissipated in conflict (ignored by the bargain).
-    """
-    if rule == "bargain":
-        won, lost = bargain_shares(strength), np.zeros(old.shape[0])
-    else:
-        won = tullock_shares(strength, exponent)
-    new = (1.0 - contested) * old + contested * (1.0 - lost)[:, None] * won
-    return new, contested * lost
-
-
-def tech_claim(
-    pressure: float,
-    analytics: np.ndarray,
-    experience: np.ndarray,
-    beta_personalisation: float,
-    beta_experience: float,
-    claim_max: float,
-) -> np.ndarray:
+@register_jitable
+def tech_claim(pressure, analytics, experience, beta_personalisation, beta_experience, claim_max):
     """Share of its budget the CMO wants for marketing technology (customer data, analytics).
 
     The CMO splits its money by the marginal customer value of each capability it can build:
@@ -75,54 +71,61 @@ def tech_claim(
     """
     m_tech = beta_personalisation * pressure * (1.0 - analytics)
     m_camp = beta_experience * (1.0 - experience)
-    total = m_tech + m_camp
-    return claim_max * np.where(total > 0, m_tech / np.where(total > 0, total, 1.0), 0.0)
+    both = m_tech + m_camp
+    return claim_max * (m_tech / both if both > 0 else 0.0)
 
 
-@dataclass(frozen=True)
-class Allocation:
-    """Quarterly money per firm (arrays of shape (F,)); the parts sum to ``budget``."""
-
-    budget: np.ndarray
-    marketing: np.ndarray  # campaigns, controlled by the CMO
-    it_core: np.ndarray  # security, modernisation, operations, controlled by the CIO
-    it_marketing: np.ndarray  # marketing IT run under IT governance (CIO controls; counted in IT)
-    shadow_it: np.ndarray  # marketing technology bought outside IT (CMO controls)
-    finance: np.ndarray
-    conflict: np.ndarray  # lost in the contest
-    tech_claim: np.ndarray  # the CMO's requested technology money
-
-
-def allocate(
-    budget: np.ndarray,
-    domain: np.ndarray,
-    lost: np.ndarray,
-    claim: np.ndarray,
-    governed: np.ndarray,
-    shadow_cap: float,
-    shadow_allowed: bool = True,
-) -> Allocation:
-    """Turn domain shares into spending lines.
+@register_jitable
+def allocate(budget, domain, lost, claim, governed, shadow_cap, shadow_on, money):
+    """One firm's spending lines (:data:`LINES`) from its domain shares, into ``money``.
 
     The CMO's technology money ``claim * marketing`` runs under IT governance in the share
     ``governed`` (the CMO-CIO cooperation rate of the past year); the rest is bought as shadow IT
     up to ``shadow_cap`` of the CMO's money, and what the cap blocks goes back to campaigns.
+    ``lost`` is the share of the budget dissipated in the contest.
     """
-    cmo_money = domain[:, CMO] * budget
+    cmo_money = domain[0] * budget
     tech = claim * cmo_money
-    if shadow_allowed:
+    if shadow_on:
         gov = governed * tech
-        shadow = np.minimum((1.0 - governed) * tech, shadow_cap * cmo_money)
+        shadow = min((1.0 - governed) * tech, shadow_cap * cmo_money)
     else:
         gov = tech
-        shadow = np.zeros_like(tech)
-    return Allocation(
-        budget=budget,
-        marketing=cmo_money - gov - shadow,
-        it_core=domain[:, CIO] * budget,
-        it_marketing=gov,
-        shadow_it=shadow,
-        finance=domain[:, CFO] * budget,
-        conflict=lost * budget,
-        tech_claim=tech,
-    )
+        shadow = 0.0
+    money[0] = budget
+    money[1] = cmo_money - gov - shadow
+    money[2] = domain[1] * budget
+    money[3] = gov
+    money[4] = shadow
+    money[5] = domain[2] * budget
+    money[6] = lost * budget
+    money[7] = tech
+
+
+@register_jitable
+def budget_round(year_revenue, domain, influence, effort, roi, trust, governed, analytics, experience,
+                 pressure, p, money):  # fmt: skip
+    """One firm's yearly budget round: spending lines into ``money``, ``domain`` moved in place.
+
+    ``year_revenue`` is the mean quarterly revenue of the past year, ``domain`` last year's split of
+    the budget among marketing, IT and finance (it becomes next year's base), ``trust`` the share
+    of the past year's possible joint work that happened (any pair), ``governed`` the share of it
+    between CMO and CIO. Strength in the contest is claim x influence x evidence (ROI measurement,
+    for the CMO) x effort; under the bargain effort plays no part and nothing is lost.
+    """
+    budget = p.share * year_revenue
+    claims = (p.claim_cmo, p.claim_cio, p.claim_cfo)
+    strength = np.empty(3)
+    for r in range(3):
+        evidence = 1.0 + p.roi_evidence * roi if r == CMO else 1.0
+        strength[r] = claims[r] * influence[r] * evidence * (effort[r] if p.contest else 1.0)
+    won = np.empty(3)
+    tullock_shares(strength, p.exponent, won)
+    lost = conflict_loss_share(effort, trust, p.conflict_loss) if p.contest else 0.0
+    for r in range(3):
+        domain[r] = (1.0 - p.contested) * domain[r] + p.contested * (1.0 - lost) * won[r]
+    claim = tech_claim(pressure, analytics, experience, p.beta_personalisation, p.beta_experience, p.claim_max)
+    allocate(budget, domain, p.contested * lost, claim, governed, p.shadow_cap, p.shadow_on, money)
+    norm = domain[0] + domain[1] + domain[2]  # next year's base: the loss is not carried over
+    for r in range(3):
+        domain[r] = domain[r] / norm

@@ -1,4 +1,4 @@
-"""How the CEO credits executives and how influence moves; pure functions (no mesa import).
+"""How the CEO credits executives and how influence moves, one firm at a time (compiled where called).
 
 Strategic contingencies (Hickson et al. 1971): the CEO credits each executive with the value of
 its domain weighted by how critical that domain is now. Resource dependence (Pfeffer & Salancik
@@ -9,56 +9,105 @@ out. Influence moves a step toward the credited shares; shares stay on the simpl
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+from numba.extending import register_jitable
 
-CMO, CIO, CFO = 0, 1, 2
-PAIRS = ((CMO, CIO), (CMO, CFO), (CIO, CFO))
-
-
-def criticality(pressure: float, threat: float, quality: np.ndarray, stress: np.ndarray, p) -> np.ndarray:
-    """Criticality of each domain, shape (F, 3); ``p`` holds the crit_* weights."""
-    f = quality.shape[0]
-    out = np.empty((f, 3))
-    out[:, CMO] = p.crit_cmo_base + p.crit_cmo_pressure * pressure
-    out[:, CIO] = p.crit_cio_base + p.crit_cio_threat * threat + p.crit_cio_modernisation * (1.0 - quality)
-    out[:, CFO] = p.crit_cfo_base + p.crit_cfo_stress * stress
-    return out
+from orgsim.model.roles import CFO, CIO, CMO, PAIRS
 
 
-def credit(
-    own_value: np.ndarray,
-    crit: np.ndarray,
-    visibility: np.ndarray,
-    coop: np.ndarray,
-    joint_weight: float,
-    coordination_cost: float,
-    dependence: np.ndarray,
-) -> np.ndarray:
-    """Credit per executive, shape (F, 3).
+class CreditParams(NamedTuple):
+    crit_cmo_base: float
+    crit_cmo_pressure: float
+    crit_cio_base: float
+    crit_cio_threat: float
+    crit_cio_modernisation: float
+    crit_cfo_base: float
+    crit_cfo_stress: float
+    dependence_weight: float  # 0 when the resource-dependence channel is off
+    visibility_unbriefed: float
+    briefing_on: bool
+    joint_credit: float  # 0 when the joint-credit channel is off
+    coordination_cost: float
+    rate: float  # influence_rate
 
-    Own-domain credit is ``crit * own_value * visibility`` (``own_value`` in [0, 1], ``visibility``
-    the share the CEO sees). Each cooperating link costs ``coordination_cost`` of it (time and
-    autonomy diverted from the own domain) and earns each partner ``joint_weight`` times the mean
-    of the two partners' own-domain credit: the joint result is credited to both, added rather
-    than transferred, so in shares it comes at the expense of the executive left out.
-    ``dependence`` is extra credit for controlling budget others depend on.
+
+@register_jitable
+def criticality(pressure, threat, climate, quality, revenue, revenue_year_ago, p, out):
+    """How critical each domain is to the CEO now, into ``out``: customers (pressure) for the CMO;
+    threat and the modernisation gap for the CIO; financial stress (a bad climate, revenue lost
+    against a year ago) for the CFO."""
+    decline = max((revenue_year_ago - revenue) / (revenue_year_ago if revenue_year_ago > 0 else 1.0), 0.0)
+    out[CMO] = p.crit_cmo_base + p.crit_cmo_pressure * pressure
+    out[CIO] = p.crit_cio_base + p.crit_cio_threat * threat + p.crit_cio_modernisation * (1.0 - quality)
+    out[CFO] = p.crit_cfo_base + p.crit_cfo_stress * (max(0.0, 1.0 - climate) + decline)
+
+
+@register_jitable
+def domain_value(experience, quality, margin, out):
+    """The value of each executive's own domain in [0, 1]: customer experience, quality, margin."""
+    out[CMO] = experience
+    out[CIO] = quality
+    out[CFO] = min(max(0.5 + margin, 0.0), 1.0)
+
+
+@register_jitable
+def dependence(it_marketing, budget, p, out):
+    """Credit for controlling budget others depend on: the CIO's governed marketing IT."""
+    out[CMO] = 0.0
+    out[CIO] = p.dependence_weight * it_marketing / (budget if budget > 0 else 1.0)
+    out[CFO] = 0.0
+
+
+@register_jitable
+def credit(own, crit, dep, coop, briefed, p, out):
+    """The CEO's credit for each executive of one firm, into ``out``.
+
+    Own-domain credit is ``crit * own * visibility`` (the CMO's only partly seen unless it briefs
+    the CEO). Each cooperating link costs ``coordination_cost`` of it (time and autonomy diverted
+    from the own domain) and earns each partner ``joint_credit`` times the mean of the two
+    partners' own-domain credit: the joint result is credited to both. ``coop`` holds the firm's
+    joint work per pair (:data:`orgsim.model.roles.PAIRS`).
     """
-    base = crit * own_value * visibility
-    links = np.zeros_like(base)
-    shared = np.zeros_like(base)
-    for k, (a, b) in enumerate(PAIRS):
-        pair = 0.5 * (base[:, a] + base[:, b]) * coop[:, k]
-        links[:, a] += coop[:, k]
-        links[:, b] += coop[:, k]
-        shared[:, a] += pair
-        shared[:, b] += pair
-    own = base * np.clip(1.0 - coordination_cost * links, 0.0, None)
-    return own + joint_weight * shared + dependence
+    base = np.empty(3)
+    for r in range(3):
+        vis = 1.0
+        if r == CMO:
+            vis = 1.0 if (p.briefing_on and briefed) else p.visibility_unbriefed
+        base[r] = crit[r] * own[r] * vis
+    links = np.zeros(3)
+    shared = np.zeros(3)
+    for k in range(3):
+        a, b = PAIRS[k]
+        pair = 0.5 * (base[a] + base[b]) * coop[k]
+        links[a] += coop[k]
+        links[b] += coop[k]
+        shared[a] += pair
+        shared[b] += pair
+    for r in range(3):
+        out[r] = base[r] * max(1.0 - p.coordination_cost * links[r], 0.0) + p.joint_credit * shared[r] + dep[r]
 
 
-def update(influence: np.ndarray, credits: np.ndarray, rate: float) -> np.ndarray:
-    """Move influence a step ``rate`` toward the credited shares; rows stay on the simplex."""
-    total = credits.sum(axis=1, keepdims=True)
-    target = np.where(total > 0, credits / np.where(total > 0, total, 1.0), influence)
-    new = (1.0 - rate) * influence + rate * target
-    return new / new.sum(axis=1, keepdims=True)
+@register_jitable
+def update(before, credits, rate, out):
+    """Influence moved a step ``rate`` toward the credited shares, into ``out`` (stays on the simplex)."""
+    total = credits[0] + credits[1] + credits[2]
+    s = 0.0
+    for r in range(3):
+        target = credits[r] / total if total > 0 else before[r]
+        out[r] = (1.0 - rate) * before[r] + rate * target
+        s += out[r]
+    for r in range(3):
+        out[r] = out[r] / s
+
+
+@register_jitable
+def gain(own, crit, dep, coop, briefed, before, p, out):
+    """The influence each executive of one firm gains with joint work ``coop`` and a briefing:
+    the CEO's credit, the step toward it, minus the influence before (into ``out``)."""
+    c = np.empty(3)
+    credit(own, crit, dep, coop, briefed, p, c)
+    update(before, c, p.rate, out)
+    for r in range(3):
+        out[r] -= before[r]

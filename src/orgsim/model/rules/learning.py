@@ -1,101 +1,112 @@
-"""How executives adjust propensities; pure functions (no mesa import).
+"""How executives adjust their propensities, per learner (compiled where the quarter calls them).
 
 Belief-based learning (in the family of EWA, Camerer & Ho 1999, and fictitious play): for each
 action it can take (work with a given peer; for the CMO, brief the CEO) an executive keeps two
-recency-weighted average payoffs, one for quarters in which the action was taken and one for
-quarters in which it was not. Evidence comes from its own experience (reinforcement, weight 1)
-and from watching the same role in the other firms (vicarious learning, weight
-``observation_weight``), and from the foregone payoff of the action it did not take, which it
-can reckon because it sees how the CEO credits (weight ``foregone_weight``, EWA's delta), so an
-executive learns even when its own joint work is rare. The
-propensity moves in logit space by ``rate * tanh(gap / scale)`` where ``gap`` is the shrunken
-difference of the two averages: with no evidence, or symmetric noise, it does not drift.
+recency-weighted sums of payoffs with their weights, ``[S_acted, W_acted, S_not, W_not]``: one for
+quarters in which the action was taken and one for quarters in which it was not. Evidence comes
+from its own experience (reinforcement, weight 1), from watching the same role in the other firms
+(vicarious learning, weight ``observation_weight``), and from the foregone payoff of the action it
+did not take, which it reckons from how the CEO credits (weight ``foregone_weight``, EWA's delta),
+so an executive learns even when its own joint work is rare. The propensity moves in logit space
+by ``rate * tanh(gap / scale)`` where ``gap`` is the shrunken difference of the two averages: with
+no evidence, or symmetric noise, it does not drift.
 
 Benchmarking: proportional imitation (Schlag 1998): an executive looks at the same role in a
 randomly drawn other firm and, if that firm earns a higher margin, moves its propensities toward
-the other's in proportion to the margin gap.
+the other's in proportion to the margin gap; then a small exploration noise.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
+from typing import NamedTuple
 
+from numba.extending import register_jitable
+
+#: propensities stay within [LOW, HIGH]
 LOW, HIGH = 0.01, 0.99
 
 
-def evidence_all(payoff: np.ndarray, acted: np.ndarray, own_weight: float, other_weight: float) -> np.ndarray:
-    """Evidence of every firm's learner of one role, shape (F, 4).
+class LearnParams(NamedTuple):
+    profit_weight: float
+    own_weight: float  # 0 when the reinforcement channel is off
+    other_weight: float  # observation_weight; 0 when the observation channel is off
+    counterfactual: bool
+    foregone_weight: float
+    decay: float  # belief_decay
+    scale: float  # payoff_scale
+    rate: float  # learning_rate
+    imitation: bool
+    imitation_rate: float
+    imitation_scale: float
+    exploration: float
 
-    Row ``i`` holds ``[sum_acted, weight_acted, sum_not, weight_not]``: the payoffs of the same
-    role in all firms, split by whether it acted, weighted ``own_weight`` for firm ``i`` itself
-    and ``other_weight`` for the others.
+
+@register_jitable
+def evidence(payoff, acted, own, own_weight, other_weight, out):
+    """The evidence the learner of firm ``own`` draws from the payoffs of its role in every firm.
+
+    ``payoff[j]`` and ``acted[j]`` are firm ``j``'s; ``out`` gets ``[sum_acted, weight_acted,
+    sum_not, weight_not]``, firm ``own`` weighted ``own_weight``, the others ``other_weight``.
     """
-    a = np.asarray(acted).astype(bool)
-    u = np.asarray(payoff, dtype=float)
-    own = np.stack([u * a, a.astype(float), u * ~a, (~a).astype(float)], axis=-1)
-    return other_weight * (own.sum(axis=0) - own) + own_weight * own
+    for c in range(4):
+        out[c] = 0.0
+    for j in range(payoff.shape[0]):
+        w = own_weight if j == own else other_weight
+        if acted[j]:
+            out[0] += w * payoff[j]
+            out[1] += w
+        else:
+            out[2] += w * payoff[j]
+            out[3] += w
 
 
-def evidence(
-    payoff: np.ndarray, acted: np.ndarray, own: int, own_weight: float, other_weight: float
-) -> tuple[float, float, float, float]:
-    """:func:`evidence_all` for the learner in firm ``own``."""
-    row = evidence_all(payoff, acted, own_weight, other_weight)[own]
-    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+@register_jitable
+def add_foregone(acted, payoff_other, weight, ev):
+    """Add the foregone payoff of the action not taken, at weight ``weight`` (EWA's delta), to ``ev``."""
+    if acted:
+        ev[2] += weight * payoff_other
+        ev[3] += weight
+    else:
+        ev[0] += weight * payoff_other
+        ev[1] += weight
 
 
-def foregone_all(acted: np.ndarray, payoff_other: np.ndarray, weight: float) -> np.ndarray:
-    """Evidence of the action not taken, shape (F, 4): its foregone payoff at weight ``weight``
-    (EWA's delta) on the side of the action that was not taken."""
-    a = np.asarray(acted).astype(bool)
-    u = weight * np.asarray(payoff_other, dtype=float)
-    w = np.full(a.shape, float(weight))
-    zero = np.zeros(a.shape)
-    return np.stack([np.where(a, zero, u), np.where(a, zero, w), np.where(a, u, zero), np.where(a, w, zero)], axis=-1)
+@register_jitable
+def accumulate(sums, ev, decay):
+    """Recency-weighted accumulators ``[S_acted, W_acted, S_not, W_not]``, in place."""
+    for c in range(4):
+        sums[c] = decay * sums[c] + ev[c]
 
 
-def foregone(acted: bool, payoff: float, payoff_other: float, weight: float) -> tuple[float, float, float, float]:
-    """:func:`foregone_all` for one learner (``payoff`` is the realised one, not needed)."""
-    row = foregone_all(np.array([acted]), np.array([payoff_other]), weight)[0]
-    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+@register_jitable
+def belief_gap(sums, prior_weight=1.0):
+    """Shrunken difference of the mean payoffs of acting and not acting (0 without evidence on both sides)."""
+    s_a, w_a, s_n, w_n = sums[0], sums[1], sums[2], sums[3]
+    if w_a > 0 and w_n > 0:
+        return (s_a / w_a - s_n / w_n) * ((w_a * w_n) / ((w_a + prior_weight) * (w_n + prior_weight)))
+    return 0.0
 
 
-def accumulate(sums: np.ndarray, new: np.ndarray | tuple, decay: float) -> np.ndarray:
-    """Recency-weighted accumulators ``[S_acted, W_acted, S_not, W_not]`` (last axis)."""
-    return decay * np.asarray(sums) + np.asarray(new)
+@register_jitable
+def logit_step(p, gap, rate, scale):
+    """Move a propensity by ``rate * tanh(gap / scale)`` in logit space, within [LOW, HIGH]."""
+    x = min(max(p, LOW), HIGH)
+    z = math.log(x / (1.0 - x)) + rate * math.tanh(gap / scale)
+    return min(max(1.0 / (1.0 + math.exp(-z)), LOW), HIGH)
 
 
-def belief_gap(sums: np.ndarray, prior_weight: float = 1.0) -> float | np.ndarray:
-    """Shrunken difference of the mean payoffs of acting and not acting (0 without evidence).
-
-    Works on the last axis, so ``sums`` may be one accumulator (returns a float) or an array of them.
-    """
-    sums = np.asarray(sums, dtype=float)
-    s_a, w_a, s_n, w_n = np.moveaxis(sums, -1, 0)
-    seen = (w_a > 0) & (w_n > 0)
-    mean_a = np.divide(s_a, w_a, out=np.zeros_like(s_a), where=seen)
-    mean_n = np.divide(s_n, w_n, out=np.zeros_like(s_n), where=seen)
-    shrink = (w_a * w_n) / ((w_a + prior_weight) * (w_n + prior_weight))
-    gap = np.where(seen, (mean_a - mean_n) * shrink, 0.0)
-    return float(gap) if gap.ndim == 0 else gap
-
-
-def logit_step(p: float | np.ndarray, gap: float | np.ndarray, rate: float, scale: float) -> float | np.ndarray:
-    """Move propensities by ``rate * tanh(gap / scale)`` in logit space, within [LOW, HIGH]."""
-    p = np.minimum(np.maximum(np.asarray(p, dtype=float), LOW), HIGH)  # np.clip, without its overhead
-    z = np.log(p / (1.0 - p)) + rate * np.tanh(np.asarray(gap, dtype=float) / scale)
-    out = np.minimum(np.maximum(1.0 / (1.0 + np.exp(-z)), LOW), HIGH)
-    return float(out) if out.ndim == 0 else out
-
-
-def imitation_weight(own_margin: float, other_margin: float, scale: float) -> float:
+@register_jitable
+def imitation_weight(own_margin, other_margin, scale):
     """How far to move toward a benchmark: 0 if it does no better, 1 at a lead of ``scale``."""
-    return float(min(1.0, max(0.0, (other_margin - own_margin) / scale)))
+    return min(1.0, max(0.0, (other_margin - own_margin) / scale))
 
 
-def imitate(p: float, other: float, weight: float) -> float:
-    return float(min(HIGH, max(LOW, p + weight * (other - p))))
+@register_jitable
+def imitate(p, other, weight):
+    return min(HIGH, max(LOW, p + weight * (other - p)))
 
 
-def drift(p: float, noise: float) -> float:
-    return float(min(HIGH, max(LOW, p + noise)))
+@register_jitable
+def drift(p, noise):
+    return min(HIGH, max(LOW, p + noise))
