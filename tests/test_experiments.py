@@ -502,6 +502,29 @@ def test_sweep_memory_stays_flat_as_runs_grow(tmp_path: Path) -> None:
 # -- a sweep that cannot start, code versions ------------------------------------------------------
 
 
+def test_an_executor_that_cannot_start_leaves_no_store(
+    monkeypatch, spec_file, serial_store: Path, tmp_path: Path
+) -> None:
+    import contextlib
+
+    @contextlib.contextmanager
+    def unreachable(workers: int = 1, scheduler: str | None = None):
+        raise ConfigError(f"--scheduler {scheduler}: cannot connect")
+        yield
+
+    monkeypatch.setattr(sw, "executor", unreachable)
+    with pytest.raises(ConfigError, match="cannot connect"):
+        sw.sweep(spec_file(), tmp_path / "new", scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "new").exists()
+    before = sorted((p.relative_to(serial_store), p.read_bytes()) for p in serial_store.rglob("*") if p.is_file())
+    with pytest.raises(ConfigError, match="cannot connect"):
+        sw.sweep(serial_store.parent / "spec.toml", serial_store, retry_failed=True, scheduler="tcp://127.0.0.1:9")
+    assert (
+        sorted((p.relative_to(serial_store), p.read_bytes()) for p in serial_store.rglob("*") if p.is_file()) == before
+    )
+
+
+@pytest.mark.slow
 def test_a_sweep_that_cannot_start_leaves_nothing_behind(spec_file, serial_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "new"
     one_line_error(cli("sweep", str(spec_file()), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"), "connect")
