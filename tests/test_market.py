@@ -69,13 +69,6 @@ def test_customers_initial_state():
     assert c.shares().sum() == pytest.approx(1.0)
 
 
-def test_neighbour_shares_rows_sum_to_one():
-    c = _customers()
-    ns = c.neighbour_shares(np.arange(0, 2000, 7))
-    assert ns.shape == (len(range(0, 2000, 7)), 4)
-    np.testing.assert_allclose(ns.sum(axis=1), 1.0)
-
-
 def test_choose_brands_stay_in_range():
     c = _customers(firms=5)
     rng = np.random.default_rng(1)

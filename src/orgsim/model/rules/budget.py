@@ -16,8 +16,21 @@ from numba.extending import register_jitable
 
 from orgsim.model.roles import CMO
 
-#: a firm's spending lines, in the order of the rows of the model's money array (quarterly)
-LINES = ("budget", "marketing", "it_core", "it_marketing", "shadow_it", "finance", "conflict", "tech_claim")
+class Allocation(NamedTuple):
+    """Quarterly money per firm; the parts sum to ``budget`` (the model's are views of its money rows)."""
+
+    budget: np.ndarray
+    marketing: np.ndarray  # campaigns, controlled by the CMO
+    it_core: np.ndarray  # security, modernisation, operations, controlled by the CIO
+    it_marketing: np.ndarray  # marketing IT run under IT governance (CIO controls; counted in IT)
+    shadow_it: np.ndarray  # marketing technology bought outside IT (CMO controls)
+    finance: np.ndarray
+    conflict: np.ndarray  # lost in the contest
+    tech_claim: np.ndarray  # the CMO's requested technology money
+
+
+#: a firm's spending lines, in the order of the rows of the model's money array
+LINES = Allocation._fields
 
 
 class BudgetParams(NamedTuple):
