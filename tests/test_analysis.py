@@ -511,6 +511,10 @@ def test_factorial_store_report_and_plots(monkeypatch, tmp_path: Path) -> None:
     report = an.write(out, res)
     text = report.read_text()
     assert "No sensitivity indices for a full factorial design" in text and "## Design points" in text
+    # no runs were excluded: the design's lack of indices is said where the indices would be, not there
+    assert "## Excluded runs" not in text and "no indices for this design" not in text
+    section = text.split("## Sensitivity indices")[1].split("\n## ")[0]
+    assert "No sensitivity indices for a full factorial design" in section
     assert sorted(p.name for p in (out / "analysis" / "img").glob("*.png")) == [
         "response_influence_cmo.png",
         "response_margin.png",
@@ -538,6 +542,8 @@ def test_unfinished_sweep_is_analysed_as_far_as_it_goes(monkeypatch, tmp_path: P
     res = an.analyze(out, resamples=50)
     assert res.n_missing == 160 - 50 and res.n_ok == 50
     assert any("not run yet" in n for n in res.notes) and res.incomplete
+    excluded = an.render_markdown(res).split("## Excluded runs")[1].split("\n## ")[0]
+    assert "110 run(s) of the design have not run yet" in excluded
 
 
 def test_errors_are_one_line(tmp_path: Path, capsys) -> None:

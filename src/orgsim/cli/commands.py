@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from orgsim.formatting import one_line as _one_line
+
 PROG = "orgsim"
 EXIT_USAGE = 2
 
@@ -44,10 +46,6 @@ examples:
   orgsim analyze sweeps/pg                             summaries, sensitivity indices, plots, REPORT.md
 
 Bad input gives one line "orgsim: error: ..." on stderr and exit code 2."""
-
-
-def _one_line(message: str) -> str:
-    return " ".join(str(message).split())
 
 
 def _report(message: str) -> int:
@@ -572,17 +570,12 @@ def param_rows() -> list[dict[str, str]]:
     return rows
 
 
-def _md_cell(text: str) -> str:
-    return _one_line(text).replace("|", "\\|")
-
-
 def params_markdown() -> str:
     """The parameter table of docs/ODD.md (deterministic: declaration order, fixed formatting)."""
+    from orgsim.formatting import md_table
+
     cols = ("parameter", "meaning", "unit", "default", "range", "source")
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in param_rows():
-        lines.append("| " + " | ".join(_md_cell(row[c]) for c in cols) + " |")
-    return "\n".join(lines)
+    return "\n".join(md_table(cols, [[row[c] for c in cols] for row in param_rows()]))
 
 
 def params_text() -> str:

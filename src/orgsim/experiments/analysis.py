@@ -39,8 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgsim.formatting import md_cell
+from orgsim.formatting import md_table as _table
+from orgsim.formatting import num_or_text as _num
 from orgsim.io import OutputError
-from orgsim.validation.report import _num as report_num
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -527,7 +529,9 @@ class AnalysisResult:
     failed: pd.DataFrame  # run_id, point, rep, error
     n_missing: int  # runs of the design not attempted yet
     skipped: dict[str, str] = field(default_factory=dict)  # outcome -> why it has no indices
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # everything worth saying: indices, exclusions, remarks
+    index_note: str = ""  # why the design has no indices at all (factorial); also the first of ``notes``
+    remarks: list[str] = field(default_factory=list)  # the notes that are about neither (e.g. one replication)
 
     @property
     def kind(self) -> str:
@@ -580,12 +584,17 @@ def analyze(path: str | os.PathLike[str], *, resamples: int = RESAMPLES) -> Anal
         notes.append(f"{len(failed)} failed run(s) excluded from every statistic")
     if n_missing > 0:
         notes.append(f"{n_missing} run(s) of the design not run yet (an unfinished sweep: rerun it to resume)")
+    remarks = []
     if int(meta.get("replications", 1)) < 2:
-        notes.append("one replication per point: no within-point variance, CIs or seed share")
+        remarks.append("one replication per point: no within-point variance, CIs or seed share")
+    notes += remarks
     skipped = dict(idx.attrs.get("skipped", {}))
+    index_note = str(idx.attrs.get("note") or "")
     idx = pd.DataFrame(idx)  # plain frame (attrs live in the result)
     idx.attrs = {}
-    return AnalysisResult(meta, design, runs, summary, idx, variance, failed, n_missing, skipped, notes)
+    return AnalysisResult(
+        meta, design, runs, summary, idx, variance, failed, n_missing, skipped, notes, index_note, remarks
+    )
 
 
 # -- plots ---------------------------------------------------------------------------------------
@@ -820,24 +829,6 @@ def _role(meta: Mapping[str, Any], factor: str) -> str:
     return ""
 
 
-def _num(x: Any) -> str:
-    """A number as the validation report writes it; anything else as text."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    return report_num(v)
-
-
-def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    line = lambda cells: "| " + " | ".join(_cell(c) for c in cells) + " |"  # noqa: E731
-    return [line(header), "|" + "---|" * len(header), *(line(r) for r in rows)]
-
-
 def _factor_text(f: Mapping[str, Any]) -> str:
     if f.get("range") is not None:
         return f"uniform on [{_num(f['range'][0])}, {_num(f['range'][1])}]"
@@ -968,19 +959,23 @@ def render_markdown(result: AnalysisResult, images: Sequence[str] = (), img_rel:
         ),
         "",
     ]
-    if len(result.failed) or result.n_missing or result.notes:
+    if len(result.failed) or result.n_missing:
         lines += ["## Excluded runs", ""]
         if len(result.failed):
             lines.append(f"{len(result.failed)} failed run(s) are excluded from every statistic:")
             lines.append("")
             for r in result.failed.head(20).itertuples():
-                lines.append(f"- `{r.run_id}`: {_cell(r.error)}")
+                lines.append(f"- `{r.run_id}`: {md_cell(r.error)}")
             if len(result.failed) > 20:
                 lines.append(f"- … and {len(result.failed) - 20} more (see `_manifest.jsonl`)")
             lines.append("")
-        for note in result.notes:
-            lines.append(f"- {note}")
-        lines.append("")
+        if result.n_missing:
+            lines += [
+                f"{result.n_missing} run(s) of the design have not run yet (an unfinished sweep: rerun it to resume).",
+                "",
+            ]
+    if result.remarks:
+        lines += ["## Notes", "", *[f"- {note}" for note in result.remarks], ""]
     lines += [
         "## Share of variance due to the seed",
         "",
@@ -996,7 +991,7 @@ def render_markdown(result: AnalysisResult, images: Sequence[str] = (), img_rel:
         for r in result.variance.itertuples()
     ]
     lines += [*_table(["outcome", "seed share [95 % CI]", "noise in point means", "points"], rows), ""]
-    lines += ["## Sensitivity indices", "", METHOD.get(kind, ""), ""]
+    lines += ["## Sensitivity indices", "", METHOD.get(kind) or result.index_note, ""]
     if kind != "factorial":
         lines += [
             f"Y = the mean over the successful replications of each design point ({n_pts} points, in SALib's order).",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim import stats
+from orgsim.formatting import value as fmt_value
 
 Override = tuple[tuple[str, Any], ...]
 
@@ -49,13 +50,7 @@ class Arm:
     def label(self) -> str:
         if not self.overrides:
             return self.scenario
-        return self.scenario + " [" + ", ".join(f"{k}={_fmt(v)}" for k, v in self.overrides) + "]"
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, tuple):
-        return "[" + ", ".join(f"[{q}, {x:g}]" for q, x in v) + "]"
-    return f"{v:g}" if isinstance(v, float) else str(v)
+        return self.scenario + " [" + ", ".join(f"{k}={fmt_value(v)}" for k, v in self.overrides) + "]"
 
 
 Tables = dict[str, pd.DataFrame]

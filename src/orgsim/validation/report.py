@@ -17,6 +17,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgsim.formatting import md_table, num
+from orgsim.formatting import value as fmt_value
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
@@ -61,40 +64,18 @@ that signed difference. A pattern's knockout passes when it passes for every kno
 # -- formatting --------------------------------------------------------------------------------------
 
 
-def _num(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
-
-
 def _est(e: Estimate | None) -> str:
     if e is None:
         return "—"
     if e.n == 0:
         return "n/a"
-    return f"{_num(e.value)} [{_num(e.low)}, {_num(e.high)}]"
+    return f"{num(e.value)} [{num(e.low)}, {num(e.high)}]"
 
 
 def _verdict(flag: bool | None) -> str:
     if flag is None:
         return "—"
     return "PASS" if flag else "FAIL"
-
-
-def _cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def _row(cells: Sequence[Any]) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    return [_row(header), "|" + "---|" * len(header), *(_row(r) for r in rows)]
 
 
 def band_of(check: CheckResult) -> tuple[float, float] | None:
@@ -216,14 +197,14 @@ def _settings(meta: Mapping[str, Any]) -> list[str]:
     ]
     if meta.get("only"):
         rows.insert(3, ("patterns run", ", ".join(meta["only"])))
-    return _table(("setting", "value"), rows)
+    return md_table(("setting", "value"), rows)
 
 
 def _summary(results: Sequence[PatternResult]) -> list[str]:
     rows = [
         (f"[{r.id}](#{r.id.lower()})", r.claim, r.source, _verdict(r.passed), _knockout_verdict(r)) for r in results
     ]
-    return _table(("id", "claim", "source", "verdict", "knockout"), rows)
+    return md_table(("id", "claim", "source", "verdict", "knockout"), rows)
 
 
 def _knockout_verdict(r: PatternResult) -> str:
@@ -255,7 +236,7 @@ def _section(r: PatternResult, img_rel: str, pattern: Pattern | None) -> list[st
         )
         for c in r.checks
     ]
-    lines += _table(
+    lines += md_table(
         (
             "statistic",
             "criterion",
@@ -269,9 +250,7 @@ def _section(r: PatternResult, img_rel: str, pattern: Pattern | None) -> list[st
     )
     ko = f"Knockout: {r.knockout_label}"
     if pattern is not None and pattern.knockout:
-        from orgsim.validation.checks import _fmt
-
-        ko += " (overrides " + ", ".join(f"`{k}={_fmt(v)}`" for k, v in pattern.knockout) + ")"
+        ko += " (overrides " + ", ".join(f"`{k}={fmt_value(v)}`" for k, v in pattern.knockout) + ")"
     lines += ["", ko + ".", ""]
     lines += [f"![{r.id}: per-replication values, mean and 95 % CI]({img_rel.rstrip('/')}/{r.id}.png)", ""]
     return lines
@@ -313,7 +292,7 @@ def sensitivity_markdown(df: Any, reps: int, customers: int) -> str:
         "(fewer than above, so a borderline verdict can flip by chance). A cell says whether the pattern "
         "holds and, if its knockout then fails, `(ko FAIL)`.",
         "",
-        *_table(header, rows),
+        *md_table(header, rows),
         "",
         f"Held at every setting: {', '.join(robust) or 'none'}. "
         f"Held at only some settings (share of settings): {', '.join(fragile) or 'none'}.",
@@ -337,7 +316,7 @@ def calibration_markdown(cal: Mapping[str, Any] | None) -> str:
             f"stationarity targets; by iteration: {scores}. Best: **{best['score']:.3f}**. The patterns "
             "above are not used by the calibration (P6 and P10 are starting-state targets from the seeds).",
             "",
-            *_table(["parameter", "calibrated default"], rows),
+            *md_table(["parameter", "calibrated default"], rows),
         ]
     )
 
