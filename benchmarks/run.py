@@ -532,6 +532,131 @@ def bench_jit(s: Sizes) -> dict[str, Any]:
 
 
 # -- report -----------------------------------------------------------------------------------
+# -- i. start-up of the command line -----------------------------------------------------------
+#: whole-process wall-time targets of the newcomer's first minute (seconds)
+STARTUP_TARGETS = {"orgsim --help": 0.5, "orgsim scenarios": 0.5, "orgsim params": 0.5, "orgsim run baseline": 2.5}
+#: modules whose import time the breakdown of `orgsim run baseline` shows (cumulative, as first imported)
+STARTUP_MODULES = (
+    "orgsim.cli.commands",
+    "pydantic",
+    "orgsim.scenario.schema",
+    "numpy",
+    "pandas",
+    "tqdm",
+    "numba",
+    "mesa",
+    "orgsim.model.market",
+    "pyarrow",
+)
+STARTUP_PHASES = """
+import json, sys, time
+t0 = time.perf_counter()
+from orgsim.scenario.files import load
+cfg = load("baseline")
+t1 = time.perf_counter()
+import orgsim.model.market
+t2 = time.perf_counter()
+from orgsim.api import simulate
+res = simulate(cfg, cfg.seed)
+t3 = time.perf_counter()
+simulate(cfg, cfg.seed)
+t4 = time.perf_counter()
+from orgsim.io import write_run
+write_run(res, sys.argv[1])
+t5 = time.perf_counter()
+print(json.dumps({"scenario (pydantic, TOML)": t1 - t0, "import orgsim.model.market (mesa, numba, ...)": t2 - t1,
+                  "first simulate (compiled loops loaded from the cache)": t3 - t2,
+                  "second simulate (the model alone)": t4 - t3, "write the run folder (pyarrow)": t5 - t4}))
+"""
+
+
+def _wall(cmd: list[str], cwd: str) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True)
+    return time.perf_counter() - t
+
+
+def bench_startup(s: Sizes) -> dict[str, Any]:
+    """Whole-process wall time of the first commands a newcomer types (min of several fresh processes),
+    and where the time of `orgsim run baseline` goes: interpreter, imports (-X importtime), phases."""
+    import re
+    import tempfile
+
+    script = Path(sys.executable).with_name("orgsim")
+    orgsim_cmd = [str(script)] if script.exists() else [sys.executable, "-m", "orgsim"]
+    repeats = max(3, s.import_repeats)
+    res: dict[str, Any] = {"repeats": repeats, "command": " ".join(orgsim_cmd), "commands": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {
+            "orgsim --help": ["--help"],
+            "orgsim scenarios": ["scenarios"],
+            "orgsim params": ["params"],
+            "orgsim run baseline": ["run", "baseline", "--quiet"],  # writes tmp/runs/baseline (again: the same run)
+        }
+        res["python"] = min(_wall([sys.executable, "-c", "pass"], tmp) for _ in range(repeats))
+        for name, args in commands.items():
+            _wall([*orgsim_cmd, *args], tmp)  # warm the file cache
+            walls = [_wall([*orgsim_cmd, *args], tmp) for _ in range(repeats)]
+            res["commands"][name] = {
+                "min": min(walls),
+                "median": statistics.median(walls),
+                "target": STARTUP_TARGETS[name],
+            }
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "orgsim", "run", "baseline", "--quiet", "--out", f"{tmp}/it"],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        cumulative: dict[str, float] = {}
+        for line in proc.stderr.splitlines():
+            m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+            if m and m.group(4) in STARTUP_MODULES and m.group(4) not in cumulative:
+                cumulative[m.group(4)] = int(m.group(2)) / 1e6
+        res["imports"] = {k: cumulative[k] for k in STARTUP_MODULES if k in cumulative}
+        phases = subprocess.run(
+            [sys.executable, "-c", STARTUP_PHASES, f"{tmp}/phases"], cwd=tmp, check=True, capture_output=True, text=True
+        )
+        res["phases"] = json.loads(phases.stdout.strip().splitlines()[-1])
+    return res
+
+
+def startup_targets(i: dict[str, Any]) -> list[str]:
+    """Section i's rows of the targets table."""
+    return [
+        f"| `{name}` ≤ {v['target']} s (whole process) | {v['min']:.2f} s (min of {i['repeats']}; median "
+        f"{v['median']:.2f} s) | {verdict(v['min'] <= v['target'])} |"
+        for name, v in i["commands"].items()
+    ]
+
+
+def startup_section(i: dict[str, Any]) -> list[str]:
+    """Section i of the report: start-up of the command line."""
+    L = ["## i. Start-up of the command line", ""]
+    L.append(
+        f"Wall time of a fresh process (`{i['command']} ...`, minimum and median of {i['repeats']} runs after one "
+        f"to warm the file cache), the interpreter alone taking {i['python']:.2f} s. The command line imports only "
+        "what a command needs: `--help`, `scenarios` and `params` never load Mesa, numba, pandas or matplotlib."
+    )
+    L += ["", "| command | min s | median s | target s |", "|---|---:|---:|---:|"]
+    for name, v in i["commands"].items():
+        L.append(f"| `{name}` | {v['min']:.2f} | {v['median']:.2f} | ≤ {v['target']} |")
+    L += [
+        "",
+        "Where `orgsim run baseline` spends its time: cumulative import time of each module where it is first "
+        "imported (`python -X importtime`, which itself adds some overhead; nested modules count in their parents)",
+        "",
+        "| module | import s |",
+        "|---|---:|",
+    ]
+    L += [f"| `{k}` | {v:.3f} |" for k, v in i["imports"].items()]
+    L += ["", "and its phases in one fresh interpreter:", "", "| phase | s |", "|---|---:|"]
+    L += [f"| {k} | {v:.3f} |" for k, v in i["phases"].items()]
+    L.append("")
+    return L
+
+
 def verdict(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
@@ -540,7 +665,7 @@ def fmt_rate(r: float) -> str:
     return f"{r / 1e6:.2f} M" if r >= 1e5 else f"{r / 1e3:.1f} k"
 
 
-def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str:
+def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dict[str, Any] | None = None) -> str:
     L: list[str] = []
     L.append("# Performance")
     L.append("")
@@ -610,6 +735,8 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
         f"| `orgsim sweep`: 2 processes ≥ 1.8× serial (runs/s, store included) | {sweep_speed:.2f}× "
         f"({gx['2 processes']['rate_marginal']:.2f} vs {gx['serial']['rate_marginal']:.2f} runs/s) | {verdict(sweep_speed >= 1.8)} |"
     )
+    if i is not None:
+        L += startup_targets(i)
     L.append("")
 
     L.append("## a. The customer-market step (`Customers.choose`)")
@@ -767,6 +894,8 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str) -> str
     else:
         L.append(f"Not measured: {h.get('error')}")
     L.append("")
+    if i is not None:
+        L += startup_section(i)
     if profile_notes:
         L.append(profile_notes.rstrip())
         L.append("")
@@ -797,10 +926,15 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         results[name] = fn(s)
         print(f"{name}: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    results["i. start-up"] = bench_startup(s)
+    print(f"i. start-up: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     results["c. big run"]["n"] = s.big_n
     info["load average (1, 5, 15 min) at the end"] = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     notes = args.profile_notes.read_text() if args.profile_notes.exists() else ""
-    text = report(info, *(results[n] for n, _ in steps), quick=args.quick, profile_notes=notes)
+    text = report(
+        info, *(results[n] for n, _ in steps), quick=args.quick, profile_notes=notes, i=results["i. start-up"]
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     args.out.with_suffix(".json").write_text(json.dumps({"machine": info, **results}, indent=1, default=str))
