@@ -23,7 +23,7 @@ from orgsim.dashboard.state import (
     parse_path,
     session_context,
 )
-from orgsim.dashboard.widgets import apply_spec
+from orgsim.dashboard.widgets import PlotlyChart
 from orgsim.model.market import Market
 from orgsim.scenario.schema import ConfigError
 
@@ -59,8 +59,13 @@ def alerts(rc: Any) -> list[str]:
     return out
 
 
-def figures(rc: Any) -> list[Any]:
-    return rc.find(go.FigureWidget).widgets
+def figures(rc: Any) -> list[PlotlyChart]:
+    return rc.find(PlotlyChart).widgets
+
+
+def data(widget: PlotlyChart) -> list[dict[str, Any]]:
+    """The traces the chart shows (what the browser draws with Plotly.react)."""
+    return widget.figure.get("data", [])
 
 
 def small_session(scenario: str = "baseline") -> Session:
@@ -147,20 +152,24 @@ def test_firm_rows(frame: Frame) -> None:
     np.testing.assert_allclose(rows["market share"].sum(), 1.0, atol=0.01)
 
 
-def test_apply_spec_updates_in_place_and_replaces_on_new_structure(frame: Frame) -> None:
-    widget = go.FigureWidget()
+def test_chart_widget_holds_the_figure_and_reports_clicks(frame: Frame) -> None:
+    from orgsim.dashboard.widgets import PLOTLY_FILE, plotly_js
+
     first = charts.influence_figure(frame, 0)
-    assert apply_spec(widget, None, first) == "replace"
-    assert len(widget.data) == 9
-    trace_ids = [t.uid for t in widget.data]
-    second = charts.influence_figure(frame, 1)
-    assert apply_spec(widget, first, second) == "update"
-    assert [t.uid for t in widget.data] == trace_ids  # the same traces, new values
-    np.testing.assert_allclose(widget.data[2].y, frame.data["influence_cmo"][:, 1], atol=1e-6)
-    assert apply_spec(widget, second, second) == "none"
-    market = charts.market_share_figure(frame, 0)
-    assert apply_spec(widget, second, market) == "replace"
-    assert len(widget.data) == 2
+    widget = PlotlyChart(figure=first)
+    name, version = plotly_js()
+    assert widget.plotly_path == f"{name}@{version}/{PLOTLY_FILE}"  # the bundle the installed plotly was built with
+    assert widget.config["responsive"] is True
+    go.Figure(widget.figure)  # a valid plotly figure
+    clicks: list[tuple[int, int]] = []
+    widget.on_click(lambda t, p: clicks.append((t, p)))
+    # what the front end sends on a click on a point; a malformed message is ignored
+    widget._on_message(widget, {"event": "click", "trace": 2, "point": 5}, [])
+    widget._on_message(widget, {"event": "click", "trace": "x"}, [])
+    widget._on_message(widget, {"event": "hover"}, [])
+    assert clicks == [(2, 5)]
+    widget.figure = charts.influence_figure(frame, 1)
+    np.testing.assert_allclose(data(widget)[2]["y"], frame.data["influence_cmo"][:, 1], atol=1e-6)
 
 
 def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
@@ -175,12 +184,8 @@ def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
     axes = {k for k in a["layout"] if k.startswith(("xaxis", "yaxis"))}
     assert len([k for k in axes if k.startswith("xaxis")]) == 7
     assert all(t["xaxis"].replace("x", "xaxis") in axes or t["xaxis"] == "x" for t in a["data"])
-    widget = go.FigureWidget()
-    apply_spec(widget, None, a)
-    assert apply_spec(widget, a, b) == "update"  # bars and lines in one update
-    for t, spec in zip(widget.data, b["data"], strict=True):
-        if "y" in spec:
-            np.testing.assert_allclose(np.array(t.y, dtype=float), np.array(spec["y"], dtype=float), atol=1e-6)
+    assert [t["type"] for t in a["data"]] == [t["type"] for t in b["data"]]  # the same traces, new values
+    go.Figure(a)
     go.Figure(b)
 
 
@@ -216,12 +221,12 @@ def run_page(session: Session) -> Any:
 
     rc = render_page(RunPage, session)
     wait_for(lambda: session.run.frame.value is not None, what="the first model")
-    wait_for(lambda: len(figures(rc)) == 1 and len(figures(rc)[0].data) > 30, what="the run figure")
+    wait_for(lambda: len(figures(rc)) == 1 and len(data(figures(rc)[0])) > 30, what="the run figure")
     return rc
 
 
-def trace(widget: Any, name: str) -> Any:
-    return next(t for t in widget.data if t.name == name)
+def trace(widget: PlotlyChart, name: str) -> dict[str, Any]:
+    return next(t for t in data(widget) if t.get("name") == name)
 
 
 def test_run_page_steps_and_charts_change() -> None:
@@ -231,24 +236,25 @@ def test_run_page_steps_and_charts_change() -> None:
     assert st.frame.value.step == 0 and st.frame.value.scenario == "baseline"
     assert st.model.config.market.customers == 500
     fig = figures(rc)[0]
-    uids = [t.uid for t in fig.data]
-    assert len(trace(fig, "CMO firm 0").y) == 1
+    kinds = [t["type"] for t in data(fig)]
+    assert len(trace(fig, "CMO firm 0")["y"]) == 1
     for _ in range(3):
         click(rc, "Step")
         st.worker.wait_idle()
     assert st.frame.value.step == 3
-    wait_for(lambda: len(trace(fig, "CMO firm 0").y) == 4, what="the influence panel to grow")
-    data = st.frame.value.data
-    np.testing.assert_allclose(trace(fig, "CMO firm 0").y, data["influence_cmo"][:, 0], atol=1e-6)
-    np.testing.assert_allclose(trace(fig, "incidents").y, data["incidents"][:, 0])
-    np.testing.assert_allclose(trace(fig, "firm 0").y, data["market_share"][:, 0], atol=1e-6)
-    assert fig.layout.shapes[0].x0 == 3  # the current quarter on P(t) and H(t)
-    assert [t.uid for t in fig.data] == uids  # updated in place, not redrawn
-    # another firm: the same figure, the firm's values
+    wait_for(lambda: len(trace(fig, "CMO firm 0")["y"]) == 4, what="the influence panel to grow")
+    cols = st.frame.value.data
+    np.testing.assert_allclose(trace(fig, "CMO firm 0")["y"], cols["influence_cmo"][:, 0], atol=1e-6)
+    np.testing.assert_allclose(trace(fig, "incidents")["y"], cols["incidents"][:, 0])
+    np.testing.assert_allclose(trace(fig, "firm 0")["y"], cols["market_share"][:, 0], atol=1e-6)
+    assert fig.figure["layout"]["shapes"][0]["x0"] == 3  # the current quarter on P(t) and H(t)
+    assert figures(rc) == [fig] and [t["type"] for t in data(fig)] == kinds  # the same chart, new values
+    # another firm: the same chart, the firm's values
     firm_select = next(w for w in rc.find(v.Select).widgets if w.label == "Firm")
     firm_select.v_model = "2"
-    wait_for(lambda: any(t.name == "CMO firm 2" for t in fig.data), what="firm 2")
-    np.testing.assert_allclose(trace(fig, "CMO firm 2").y, data["influence_cmo"][:, 2], atol=1e-6)
+    wait_for(lambda: any(t.get("name") == "CMO firm 2" for t in data(figures(rc)[0])), what="firm 2")
+    fig = figures(rc)[0]
+    np.testing.assert_allclose(trace(fig, "CMO firm 2")["y"], cols["influence_cmo"][:, 2], atol=1e-6)
     assert alerts(rc) == []
 
 
@@ -479,20 +485,9 @@ def sweep_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return root / "store"
 
 
-def click_point(widget: Any, trace_index: int, point_index: int) -> None:
-    """What plotly.js sends when a point is clicked."""
-    t = widget.data[trace_index]
-    widget._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {
-            "trace_indexes": [trace_index],
-            "point_indexes": [point_index],
-            "xs": [t.x[point_index]],
-            "ys": [t.y[point_index]],
-        },
-        "device_state": None,
-        "selector": None,
-    }
+def click_point(widget: PlotlyChart, trace_index: int, point_index: int) -> None:
+    """What the chart's front end sends when a point is clicked."""
+    widget._on_message(widget, {"event": "click", "trace": trace_index, "point": point_index}, [])
 
 
 def test_explore_opens_a_store_plots_and_replays_a_clicked_run(sweep_store: Any) -> None:
@@ -514,15 +509,16 @@ def test_explore_opens_a_store_plots_and_replays_a_clicked_run(sweep_store: Any)
     assert opened.factors == ["shadow_it_cap", "pressure"] and len(opened.runs) == 8
     assert es.outcome.value == "influence_cmo" and es.x.value == "shadow_it_cap" and es.colour.value == "pressure"
     fig = wait_for(lambda: figures(rc), what="the outcome chart")[0]
-    markers = [i for i, t in enumerate(fig.data) if t.mode == "markers"]
+    markers = [i for i, t in enumerate(data(fig)) if t["mode"] == "markers"]
     assert len(markers) == 2  # one series per level of the second factor
-    assert sum(len(fig.data[i].y) for i in markers) == 8
+    assert sum(len(data(fig)[i]["y"]) for i in markers) == 8
     # the outcome and the factors can be switched
     es.outcome.set("profit")
     es.x.set("pressure")
-    wait_for(lambda: fig.layout.xaxis.type == "category", what="pressure on the x axis")
+    wait_for(lambda: figures(rc)[0].figure["layout"]["xaxis"].get("type") == "category", what="pressure on x")
+    fig = figures(rc)[0]
     trace_index = markers[0]
-    run_id = fig.data[trace_index].customdata[1]
+    run_id = data(fig)[trace_index]["customdata"][1]
     click_point(fig, trace_index, 1)
     es.worker.wait_idle()
     replayed = wait_for(lambda: es.replayed.value, what="the replay")
@@ -530,9 +526,11 @@ def test_explore_opens_a_store_plots_and_replays_a_clicked_run(sweep_store: Any)
     assert "reproduces" in replayed.message
     assert replayed.stored is not None and len(replayed.stored) == 9
     wait_for(lambda: len(figures(rc)) == 4, what="the run's time series")
-    influence = next(w for w in figures(rc) if "Influence" in str(w.layout.title.text))
-    stored = influence.data[1]  # the stored series drawn over the replayed one
-    np.testing.assert_allclose(np.array(stored.y, dtype=float), np.array(influence.data[0].y, dtype=float), atol=1e-9)
+    influence = next(w for w in figures(rc) if "Influence" in w.figure["layout"]["title"]["text"])
+    stored = data(influence)[1]  # the stored series drawn over the replayed one
+    np.testing.assert_allclose(
+        np.array(stored["y"], dtype=float), np.array(data(influence)[0]["y"], dtype=float), atol=1e-9
+    )
     assert alerts(rc) == []
 
 
@@ -545,16 +543,28 @@ def test_find_stores(sweep_store: Any) -> None:
 # -- offline assets ----------------------------------------------------------------------------
 
 
-def test_assets_are_read_from_the_installed_solara() -> None:
-    import solara as solara_pkg
+def test_assets_are_pinned_for_the_installed_solara() -> None:
+    """The front-end files are pinned per solara release; the installed solara must be one of them
+    (pyproject.toml caps solara; the browser test loads the page offline from exactly these)."""
+    import tomllib
 
     from orgsim.dashboard import assets
 
+    release = assets.solara_release()
+    assert release in assets.PINNED, f"solara {release}: pin its front-end files in orgsim.dashboard.assets.PINNED"
+    app = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]["app"]
+    solara_req = next(r for r in app if r.startswith("solara"))
+    assert "<" in solara_req, "solara needs an upper bound (its front-end files are pinned per release)"
     packages = dict(assets.required_packages())
     assert packages["@widgetti/solara-vuetify-app"] and packages["requirejs"] and packages["font-awesome"]
-    template = (Path(solara_pkg.__file__).parent / "server/templates/solara.html.j2").read_text()
-    assert f"@widgetti/solara-vuetify-app@{packages['@widgetti/solara-vuetify-app']}/" in template
+    from plotly.offline import get_plotlyjs_version
+
+    assert packages["plotly.js-basic-dist-min"] == get_plotlyjs_version()  # the charts' bundle
     assert not any("vuetify3" in name for name in packages)  # ipyvuetify < 3: the Vuetify 2 app only
+    with pytest.raises(assets.AssetError, match="not one this dashboard was tested with"):
+        assets.required_packages("0.1")
 
 
 def test_assets_skip_what_is_there_and_fail_in_one_line_without_npm(

@@ -1,5 +1,5 @@
-"""The dashboard in a real browser: `solara run app.py` in a subprocess, Debian's Chromium driven by
-Playwright, offline (the browser may only talk to the local server; the server's CDN is an
+"""The dashboard in a real browser: `solara run app.py` in a subprocess, Chromium driven by
+Playwright (the system's, or the one `python -m orgsim.dashboard.browser --install` brought), offline (the browser may only talk to the local server; the server's CDN is an
 unreachable address, so every front-end file must come from the local asset cache).
 
 Measures a step plus chart refresh and saves screenshots of the three pages, into a temporary
@@ -30,7 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("ORGSIM_SCREENSHOTS") or tempfile.mkdtemp(prefix="orgsim-dashboard-"))
-CHROMIUM = os.environ.get("ORGSIM_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -107,7 +106,19 @@ def _free_port() -> int:
 
 
 def _cache_dir() -> Path:
-    return Path(sys.prefix) / "share" / "solara" / "cdn"
+    from orgsim.dashboard import assets
+
+    return assets.cache_dir()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    from orgsim.dashboard import browser
+
+    path = browser.find()
+    if path is None:
+        pytest.fail("no Chromium: python -m orgsim.dashboard.browser --install brings one (make test runs it)")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +136,6 @@ def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """``solara run app.py`` on a free port, front-end files from the local cache only."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does)")
     from orgsim.dashboard import assets
 
     cache = _cache_dir()
@@ -172,10 +181,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 @pytest.fixture(scope="module")
-def dash_page(server: tuple[str, Path]) -> Iterator[Any]:
+def dash_page(server: tuple[str, Path], chromium: str) -> Iterator[Any]:
     url, _ = server
     with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 2000})
         pg = context.new_page()
         blocked: list[str] = []

@@ -1,13 +1,18 @@
-"""Fill Solara's CDN cache from the npm registry, so the dashboard renders without internet.
+"""Fill Solara's CDN cache, so the dashboard renders without internet.
 
-Solara's server fetches the page's front-end files (Vue/Vuetify app, RequireJS, Font Awesome,
-grid layout, Vega) from a public CDN at run time and caches them in a folder; with no internet the
-page stays blank. ``python -m orgsim.dashboard.assets`` fills that folder once with ``npm pack``
-(the npm tarball holds the same files the CDN serves), reading the packages and versions from
-the installed solara's own files. Packages already present are skipped.
+Solara's server fetches the page's front-end files (the Vue/Vuetify app, RequireJS, Font Awesome)
+from a public CDN at run time and caches them in a folder; with no internet the page stays blank.
+``python -m orgsim.dashboard.assets`` fills that folder once: the npm packages with ``npm pack``
+(the npm tarball holds the same files the CDN serves), the plotly.js bundle of the charts among
+them. Packages already present are skipped.
 
-The folder is ``$SOLARA_ASSETS_PROXY_CACHE_DIR`` if set, else ``<venv>/share/solara/cdn`` (the
-default of solara's ``assets.proxy_cache_dir``). Errors are one line and exit code 2.
+The packages and versions are pinned per solara release in :data:`PINNED` (pyproject.toml caps
+solara to the releases listed; tests/test_dashboard.py checks the installed one is listed and the
+browser test that the page loads with nothing else).
+
+The folder is ``$SOLARA_ASSETS_PROXY_CACHE_DIR`` if set, else solara's own setting
+``solara.server.settings.assets.proxy_cache_dir`` (``<venv>/share/solara/cdn``). Errors are one
+line and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -23,18 +27,18 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-#: ``{{cdn}}/name@version/`` in templates, ``${this.getCdn()}/name@version/`` in Vue files,
-#: ``/name@version/`` in solara's settings (Font Awesome)
-_REF = re.compile(r"(?:\{\{\s*cdn\s*\}\}|getCdn\(\)\}|fontawesome_path: str = \")/((?:@[\w.-]+/)?[\w.-]+)@([\w.-]+)/")
-
-#: solara files that name the CDN packages the page (and Mesa's SolaraViz) loads
-_SOURCES = (
-    "server/templates/solara.html.j2",
-    "server/settings.py",
-    "widgets/vue/*.vue",
-    "components/*.py",
-    "components/*.vue",
-)
+#: npm packages (name, version) the dashboard's page loads from Solara's CDN, by solara release
+#: (major.minor). For 1.64: the Vuetify 2 app and its fonts, RequireJS, Font Awesome (the page),
+#: the grid layout (solara's layout widgets). Vega, KaTeX and Mermaid are left out: the dashboard
+#: uses no Altair chart and no solara.Markdown.
+PINNED: dict[str, tuple[tuple[str, str], ...]] = {
+    "1.64": (
+        ("@widgetti/solara-vuetify-app", "10.1.1"),
+        ("requirejs", "2.3.6"),
+        ("font-awesome", "4.5.0"),
+        ("@widgetti/vue-grid-layout", "2.3.13-alpha.2"),
+    ),
+}
 
 
 class AssetError(RuntimeError):
@@ -44,36 +48,38 @@ class AssetError(RuntimeError):
 def cache_dir() -> Path:
     """The folder solara's server reads cached CDN files from."""
     env = os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR")
-    return Path(env) if env else Path(sys.prefix) / "share" / "solara" / "cdn"
-
-
-def _major(dist: str) -> int:
+    if env:
+        return Path(env)
     try:
-        return int(importlib.metadata.version(dist).split(".")[0])
+        from solara.server.settings import assets
+    except ImportError:  # the app extra is not installed: solara's default place
+        return Path(sys.prefix) / "share" / "solara" / "cdn"
+    return Path(assets.proxy_cache_dir)
+
+
+def solara_release() -> str:
+    """The installed solara's major.minor ("" if solara is not installed)."""
+    try:
+        version = importlib.metadata.version("solara")
     except importlib.metadata.PackageNotFoundError:
-        return 0
+        return ""
+    return ".".join(version.split(".")[:2])
 
 
-def required_packages(solara_dir: Path | None = None) -> list[tuple[str, str]]:
-    """(npm name, version) pairs named by the installed solara's template, settings and Vue files.
+def required_packages(release: str | None = None) -> list[tuple[str, str]]:
+    """(npm name, version) pairs the page loads: solara ``release``'s (default: the installed) and
+    the plotly.js bundle of the charts (the version the installed plotly was built with)."""
+    release = solara_release() if release is None else release
+    if not release:
+        raise AssetError("solara is not installed: pip install -e '.[app]'")
+    if release not in PINNED:
+        raise AssetError(
+            f"solara {release} is not one this dashboard was tested with ({', '.join(PINNED)}): "
+            "pip install -e '.[app]' installs a tested one"
+        )
+    from orgsim.dashboard.widgets import plotly_js
 
-    Packages for Vuetify 3 are left out unless ipyvuetify 3 is installed (the page loads one app).
-    """
-    if solara_dir is None:
-        import solara
-
-        solara_dir = Path(solara.__file__).resolve().parent
-    vuetify3 = _major("ipyvuetify") >= 3
-    found: dict[tuple[str, str], None] = {}
-    for pattern in _SOURCES:
-        for path in sorted(solara_dir.glob(pattern)):
-            for name, version in _REF.findall(path.read_text(encoding="utf-8", errors="replace")):
-                if "vuetify3" in name and not vuetify3:
-                    continue
-                found[(name, version)] = None
-    if not found:
-        raise AssetError(f"no CDN packages found in {solara_dir} (unexpected solara layout)")
-    return list(found)
+    return [*PINNED[release], plotly_js()]
 
 
 def _pack(npm: str, name: str, version: str, dest: Path, workdir: Path) -> None:
@@ -115,15 +121,15 @@ def fill(target: Path | None = None, quiet: bool = False) -> list[str]:
     """Download every missing package into ``target``; returns the names fetched."""
     target = target or cache_dir()
     packages = required_packages()
+    fetched: list[str] = []
     missing = [(n, v) for n, v in packages if not (target / f"{n}@{v}").is_dir()]
     if not missing:
         if not quiet:
             print(f"solara front-end files: all {len(packages)} packages present in {target}")
-        return []
+        return fetched
     npm = shutil.which("npm")
     if npm is None:
         raise AssetError("npm not found: install Node.js/npm to fetch the dashboard's front-end files")
-    fetched = []
     with tempfile.TemporaryDirectory(prefix="orgsim-assets-") as tmp:
         for name, version in missing:
             dest = target / f"{name}@{version}"

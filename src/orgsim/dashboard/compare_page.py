@@ -337,7 +337,7 @@ def CompareResults(cs: CompareState):
         with solara.Columns([1, 1], gutters_dense=True):
             for spec in specs[i : i + 2]:
                 LiveFigure(spec)
-    solara.Markdown("### Differences at the end of the run (each variant minus the reference)")
+    solara.HTML(tag="h3", unsafe_innerHTML="Differences at the end of the run (each variant minus the reference)")
     clear = diffs[diffs["excludes 0"]]
     with solara.Column(classes=["orgsim-statements"]):
         for _, row in (clear if len(clear) else diffs.head(3)).iterrows():

@@ -7,6 +7,7 @@ with ``orgsim.experiments.sweep.replay`` (docs/EXPERIMENTS.md); both are importe
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,7 +216,7 @@ def ReplayView(es: ExploreState):
     if replayed is None:
         return
     shown = {k: v for k, v in replayed.row.items() if k not in ("status", "error")}
-    solara.Markdown(f"### Run {replayed.run_id}")
+    solara.HTML(tag="h3", unsafe_innerHTML=f"Run {html.escape(replayed.run_id)}")
     (solara.Success if replayed.ok else solara.Warning)(replayed.message, dense=True)
     solara.Text(", ".join(f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}" for k, v in shown.items()))
     with solara.Columns([1, 1, 1], gutters_dense=True):

@@ -18,7 +18,7 @@ from orgsim.dashboard.state import (
     param_spec,
     use_session,
 )
-from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, PushFigure, PushHTML, Resizer
+from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, PushFigure, PushHTML
 from orgsim.scenario.schema import ConfigError
 
 
@@ -223,7 +223,6 @@ def RunView(st: RunState, version: int):
         PushHTML(st.frame, lambda f: status_html(f) if fits(f) else None, deps, {"style": "font-size: 14px"})
     with solara.Column(gap="0px", style={"position": "relative", "width": "100%"}):
         PushFigure(st.frame, lambda f: charts.run_figure(f, firm) if fits(f) else None, deps)
-        Resizer.element()
         PushHTML(
             st.frame,
             lambda f: headers_html(f, firm) if fits(f) else None,

@@ -1,14 +1,17 @@
-"""Solara components shared by the pages: a plotly figure that updates in place, parameter inputs."""
+"""Solara components shared by the pages: a plotly.js chart that redraws in place, HTML fed by a
+reactive value, one-line errors."""
 
 from __future__ import annotations
 
-import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
-import ipyvuetify as v
+import anywidget
 import solara
 import traitlets
+
+log = logging.getLogger("orgsim.dashboard")
 
 #: the style of the HTML tables (firms, differences)
 TABLE_CSS = """
@@ -18,142 +21,171 @@ TABLE_CSS = """
 .orgsim-firms tr.selected td { background: #eef4ff; font-weight: 600; }
 """
 
-#: plotly's config for every chart: follow the container's width, no logo
+#: plotly.js's config for every chart: follow the container's width, no logo
 PLOT_CONFIG = {"responsive": True, "displaylogo": False}
 
 
-@functools.cache
-def figure_class() -> type:
-    """A plotly ``FigureWidget`` that sizes itself to its container."""
-    from plotly.graph_objs import FigureWidget
-
-    class Figure(FigureWidget):
-        def __init__(self, **kwargs: Any) -> None:
-            # no template: plotly's default template adds defaults that cost time on every redraw
-            super().__init__(layout={"template": "none"}, **kwargs)
-            self._config = dict(PLOT_CONFIG)
-
-    return Figure
+#: the npm package of plotly.js's "basic" bundle (scatter, bar, pie: what the dashboard draws), a
+#: quarter of the full bundle's size and a quarter of its start-up time in the browser
+PLOTLY_PACKAGE = "plotly.js-basic-dist-min"
+PLOTLY_FILE = "plotly-basic.min.js"
 
 
-class Resizer(v.VuetifyTemplate):
-    """Sends the browser a resize event after mounting: a plotly chart drawn before it was attached
-    to the page takes plotly's default width; with ``responsive`` it then fits its container."""
+def plotly_js() -> tuple[str, str]:
+    """(npm name, version) of the plotly.js bundle the charts load: the plotly.js version the
+    installed plotly package was built with (its figure format)."""
+    from plotly.offline import get_plotlyjs_version
 
-    template = traitlets.Unicode(
-        """<template><span style="display: none"></span></template>
-<script>
-module.exports = {
-  mounted() {
-    [100, 500, 1500].forEach((ms) => setTimeout(() => window.dispatchEvent(new Event("resize")), ms));
-  },
-};
-</script>"""
-    ).tag(sync=True)
+    return PLOTLY_PACKAGE, get_plotlyjs_version()
 
 
-def _differs(a: Any, b: Any) -> bool:
-    try:
-        return bool(a != b)
-    except Exception:  # pragma: no cover - arrays compare element-wise; figure specs hold lists
-        return True
+def plotly_path() -> str:
+    """Where the page loads plotly.js from, under Solara's CDN proxy (a versioned URL the browser
+    caches; :mod:`orgsim.dashboard.assets` puts the file in the proxy's cache for offline use)."""
+    name, version = plotly_js()
+    return f"{name}@{version}/{PLOTLY_FILE}"
 
 
-def _same_structure(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
-    if old is None or len(old["data"]) != len(new["data"]):
-        return False
-    return all(
-        o.get("type") == n.get("type") and o.get("yaxis") == n.get("yaxis")
-        for o, n in zip(old["data"], new["data"], strict=True)
-    )
+#: the chart's front end: load plotly.js once per page (a <script> from Solara's CDN proxy), draw
+#: with Plotly.react (it redraws only what changed), coalesce updates that arrive during a draw,
+#: follow the container's size, and report clicks on points
+_ESM = r"""
+function loadPlotly(path) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__orgsimPlotly) {
+    const base = ((window.solara && window.solara.cdn) || window.solara_cdn || "/_solara/cdn").replace(/\/$/, "");
+    window.__orgsimPlotly = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = base + "/" + path;
+      s.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no Plotly in " + s.src)));
+      s.onerror = () => { window.__orgsimPlotly = null; reject(new Error("could not load " + s.src)); };
+      document.head.appendChild(s);
+    });
+  }
+  return window.__orgsimPlotly;
+}
+
+async function render({ model, el }) {
+  const div = document.createElement("div");
+  div.style.width = "100%";
+  el.style.width = "100%";
+  el.appendChild(div);
+  let Plotly;
+  try {
+    Plotly = await loadPlotly(model.get("plotly_path"));
+  } catch (err) {
+    div.textContent = "chart unavailable: " + err.message + " (python -m orgsim.dashboard.assets fills the cache)";
+    div.className = "orgsim-error";
+    return;
+  }
+  let drawing = false, pending = false, alive = true, wired = false, width = 0;
+  const draw = async () => {
+    if (drawing) { pending = true; return; }
+    drawing = true;
+    do {
+      pending = false;
+      const fig = model.get("figure") || {};
+      if (!fig.data && !fig.layout) continue;  // nothing to draw yet (or a preloader)
+      try {
+        await Plotly.react(div, fig.data || [], fig.layout || {}, model.get("config") || {});
+      } catch (err) {
+        console.error("orgsim chart", err);
+      }
+      if (!wired && div.on) {
+        wired = true;
+        div.on("plotly_click", (ev) => {
+          const p = ev && ev.points && ev.points[0];
+          if (p) model.send({ event: "click", trace: p.curveNumber, point: p.pointNumber });
+        });
+      }
+    } while (pending && alive);
+    drawing = false;
+  };
+  const onChange = () => draw();
+  model.on("change:figure", onChange);
+  const observer = new ResizeObserver(() => {
+    const w = div.clientWidth;
+    if (w > 0 && w !== width && div._fullLayout) { width = w; Plotly.Plots.resize(div); }
+  });
+  observer.observe(div);
+  await draw();
+  width = div.clientWidth;
+  return () => {
+    alive = false;
+    model.off("change:figure", onChange);
+    observer.disconnect();
+    Plotly.purge(div);
+  };
+}
+
+export default { render };
+"""
 
 
-def apply_spec(widget: Any, old: dict[str, Any] | None, new: dict[str, Any]) -> str:
-    """Bring a plotly ``FigureWidget`` from figure dict ``old`` to ``new``.
+class PlotlyChart(anywidget.AnyWidget):
+    """A plotly.js chart of a figure dict (``{"data": [...], "layout": {...}}``), redrawn in the
+    browser with ``Plotly.react`` whenever ``figure`` changes. ``on_click(trace_index,
+    point_index)`` callbacks get clicks on points."""
 
-    With the same traces, only the properties that changed are sent, as one ``Plotly.update``
-    (no full redraw: plotly.js restyles the traces in place); otherwise the traces are replaced.
-    Returns "update", "replace" or "none".
-    """
-    if _same_structure(old, new):
-        assert old is not None
-        changed: dict[str, None] = {}
-        for o, n in zip(old["data"], new["data"], strict=True):
-            for k in n.keys() | o.keys():
-                if _differs(o.get(k), n.get(k)):
-                    changed[k] = None
-        layout_diff = {k: v for k, v in new["layout"].items() if _differs(old["layout"].get(k), v)}
-        if not changed and not layout_diff:
-            return "none"
-        from plotly.basedatatypes import Undefined  # plotly's "leave this trace's value alone"
+    _esm = traitlets.Unicode(_ESM).tag(sync=True)
+    figure = traitlets.Dict().tag(sync=True)
+    config = traitlets.Dict(PLOT_CONFIG).tag(sync=True)
+    plotly_path = traitlets.Unicode().tag(sync=True)
 
-        # one value per trace for every changed property: the new value, None where the property
-        # was removed (plotly's default again), Undefined where the trace never had it
-        restyle = {
-            k: [
-                n[k] if k in n else (None if k in o else Undefined)
-                for o, n in zip(old["data"], new["data"], strict=True)
-            ]
-            for k in changed
-        }
-        indexes = list(range(len(new["data"])))
-        send = getattr(widget, "_send_update_msg", None)
-        perform = getattr(widget, "_perform_plotly_update", None)
-        if send is None or perform is None:  # pragma: no cover - another plotly
-            widget.plotly_update(restyle_data=restyle, relayout_data=layout_diff, trace_indexes=indexes)
-            return "update"
-        # the browser first ("_undefined_" is plotly's wire form of Undefined), then the Python copy
-        # of the figure (validated), so the browser redraws while Python checks the values
-        wire = {k: ["_undefined_" if x is Undefined else x for x in vals] for k, vals in restyle.items()}
-        send(restyle_data=wire, relayout_data=layout_diff, trace_indexes=indexes)
-        perform(restyle_data=restyle, relayout_data=layout_diff, trace_indexes=indexes)
-        return "update"
-    n_old = len(widget.data)
-    widget.layout = {"template": "none", **new["layout"]}
-    widget.add_traces(new["data"])
-    widget.data = widget.data[n_old:]
-    return "replace"
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("plotly_path", plotly_path())
+        super().__init__(**kwargs)
+        self._click_handlers: list[Callable[[int, int], None]] = []
+        self.on_msg(self._on_message)
+
+    def on_click(self, handler: Callable[[int, int], None], remove: bool = False) -> None:
+        if remove:
+            self._click_handlers.remove(handler)
+        else:
+            self._click_handlers.append(handler)
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "click":
+            try:
+                trace, point = int(content["trace"]), int(content["point"])
+            except (KeyError, TypeError, ValueError):
+                log.warning("chart: malformed click message %r", content)
+                return
+            for handler in list(self._click_handlers):
+                handler(trace, point)
 
 
 @solara.component
 def LiveFigure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None = None):
     """A plotly figure (``{"data", "layout"}`` dict) kept as one widget for the component's life;
-    new specs update it in place. ``on_click(trace_index, point_index)`` on a click on a point."""
-    with solara.Column(gap="0px", style={"width": "100%", "min-width": "0"}) as main:
-        _Figure(spec, on_click)
-        Resizer.element()
-    return main
+    a new spec redraws it in place. ``on_click(trace_index, point_index)`` on a click on a point."""
+    element = PlotlyChart.element(figure=spec)
+
+    def connect() -> Callable[[], None] | None:
+        if on_click is None:
+            return None
+        widget = solara.get_widget(element)
+        widget.on_click(on_click)
+        return lambda: widget.on_click(on_click, remove=True)
+
+    solara.use_effect(connect, [on_click])
+    return element
 
 
 @solara.component
-def _Figure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None = None):
-    previous = solara.use_ref(None)
-
-    def on_points(data: dict[str, Any] | None) -> None:
-        if not data or on_click is None or data.get("event_type") != "plotly_click":
-            return
-        points = data.get("points") or {}
-        traces, indexes = points.get("trace_indexes") or [], points.get("point_indexes") or []
-        if traces and indexes:
-            on_click(int(traces[0]), int(indexes[0]))
-
-    element = figure_class().element(on__js2py_pointsCallback=on_points)
-
-    def update() -> None:
-        widget = solara.get_widget(element)
-        apply_spec(widget, previous.current, spec)
-        previous.current = spec
-
-    solara.use_effect(update, [spec])
-    return element
+def PlotlyPreload():
+    """An empty, hidden chart: the page starts loading plotly.js at once, not when the first chart
+    arrives (the Run page's model is built meanwhile)."""
+    with solara.Div(style={"display": "none"}) as main:
+        PlotlyChart.element(figure={})
+    return main
 
 
 @solara.component
 def PushFigure(source: Any, make: Callable[[Any], dict[str, Any] | None], deps: tuple = ()):
     """A figure fed by a reactive value without re-rendering the page: ``make(value)`` builds the
-    figure dict (None: leave it), applied in place whenever ``source`` changes."""
-    previous = solara.use_ref(None)
-    element = figure_class().element()
+    figure dict (None: leave it), sent to the browser whenever ``source`` changes."""
+    element = PlotlyChart.element(figure=make(source.peek()) or {})
 
     def connect() -> Callable[[], None]:
         widget = solara.get_widget(element)
@@ -161,8 +193,7 @@ def PushFigure(source: Any, make: Callable[[Any], dict[str, Any] | None], deps: 
         def push(value: Any) -> None:
             spec = make(value)
             if spec is not None:
-                apply_spec(widget, previous.current, spec)
-                previous.current = spec
+                widget.figure = spec
 
         push(source.peek())
         return source.subscribe(push)
