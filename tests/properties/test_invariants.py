@@ -8,10 +8,8 @@ so the properties follow the declared ranges when they change. Markets are tiny 
 from __future__ import annotations
 
 import math
-import typing
 from typing import Any
 
-import annotated_types as at
 import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +17,7 @@ from hypothesis import strategies as st
 
 from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS, Market
 from orgsim.scenario import schema as config
+from orgsim.scenario.specs import ParamSpec, param_spec
 
 #: parameters drawn over their whole declared range (firms is narrowed to keep runs small)
 FLOAT_PARAMS = (
@@ -59,49 +58,38 @@ CAPABILITIES = ("data_integration", "analytics", "experience", "quality", "roi_m
 COOP = ("coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo")
 
 
-def _bounds(metadata: list[Any]) -> dict[str, Any]:
-    """Hypothesis float/int bounds from annotated-types metadata (Ge, Gt, Le, Lt)."""
+def _hypothesis_bounds(spec: ParamSpec) -> dict[str, Any]:
+    """Hypothesis bounds from a parameter's declared range (orgsim.scenario.specs, as the CLI and dashboard read it)."""
     b: dict[str, Any] = {}
-    for m in metadata:
-        if isinstance(m, at.Ge):
-            b["min_value"] = m.ge
-        elif isinstance(m, at.Gt):
-            b["min_value"], b["exclude_min"] = m.gt, True
-        elif isinstance(m, at.Le):
-            b["max_value"] = m.le
-        elif isinstance(m, at.Lt):
-            b["max_value"], b["exclude_max"] = m.lt, True
+    if spec.lo is not None:
+        b["min_value"], b["exclude_min"] = spec.lo, spec.lo_open
+    if spec.hi is not None:
+        b["max_value"], b["exclude_max"] = spec.hi, spec.hi_open
     return b
 
 
-def _field(name: str):
-    return config.GROUPS[config.LEAF_GROUP[name]].model_fields[name]
-
-
 def float_param(name: str) -> st.SearchStrategy[float]:
-    b = _bounds(_field(name).metadata)
+    b = _hypothesis_bounds(param_spec(name))
     assert "min_value" in b and "max_value" in b, f"{name} has no declared range"
     return st.floats(allow_nan=False, allow_infinity=False, **b)
 
 
 def int_param(name: str, lo: int, hi: int) -> st.SearchStrategy[int]:
-    b = _bounds(_field(name).metadata)
-    lo = max(lo, b.get("min_value", lo) + (1 if b.get("exclude_min") else 0))
-    hi = min(hi, b.get("max_value", hi) - (1 if b.get("exclude_max") else 0))
+    b = _hypothesis_bounds(param_spec(name))
+    lo = max(lo, int(b.get("min_value", lo)) + (1 if b.get("exclude_min") else 0))
+    hi = min(hi, int(b.get("max_value", hi)) - (1 if b.get("exclude_max") else 0))
     return st.integers(lo, hi)
 
 
-def keyframe_value(kind: Any) -> st.SearchStrategy[float]:
-    """The value of a keyframe type such as ``config.UnitKeyframe`` (tuple[quarter, value])."""
-    value_type = typing.get_args(kind)[1]
-    meta = [m for info in typing.get_args(value_type)[1:] for m in getattr(info, "metadata", [info])]
-    return st.floats(allow_nan=False, allow_infinity=False, **_bounds(meta))
+def keyframe_value(name: str) -> st.SearchStrategy[float]:
+    """The value of a keyframe of the path parameter ``name`` (pressure, threat, climate)."""
+    return st.floats(allow_nan=False, allow_infinity=False, **_hypothesis_bounds(param_spec(name)))
 
 
 @st.composite
-def path(draw, kind: Any, steps: int) -> list[list[float]]:
+def path(draw, name: str, steps: int) -> list[list[float]]:
     """A constant path, or two keyframes (linear in between)."""
-    values = keyframe_value(kind)
+    values = keyframe_value(name)
     if draw(st.booleans()):
         return [[0, draw(values)]]
     q = draw(st.integers(1, steps))
@@ -119,10 +107,10 @@ def influence_shares(draw) -> dict[str, float]:
 def scenarios(draw) -> dict[str, Any]:
     steps = draw(st.integers(6, 10))
     params: dict[str, Any] = {"customers": 200, "steps": steps, "firms": draw(int_param("firms", *FIRMS))}
-    params["pressure"] = draw(path(config.UnitKeyframe, steps))
-    params["threat"] = draw(path(config.UnitKeyframe, steps))
-    params["climate"] = draw(path(config.ClimateKeyframe, steps))
-    params["budget_rule"] = draw(st.sampled_from(typing.get_args(_field("budget_rule").annotation)))
+    params["pressure"] = draw(path("pressure", steps))
+    params["threat"] = draw(path("threat", steps))
+    params["climate"] = draw(path("climate", steps))
+    params["budget_rule"] = draw(st.sampled_from(param_spec("budget_rule").choices))
     for name in FLOAT_PARAMS:
         if draw(st.integers(0, 4)):  # mostly drawn, sometimes left at the default
             params[name] = draw(float_param(name))
@@ -194,13 +182,14 @@ def test_same_seed_same_run(params, seed):
 
 
 def test_range_reader_sees_declared_bounds():
-    assert _bounds(_field("budget_share").metadata) == {"min_value": 0.0, "exclude_min": True, "max_value": 0.6}
-    assert _bounds(_field("influence_cmo").metadata) == {
-        "min_value": 0.0,
-        "exclude_min": True,
-        "max_value": 1.0,
-        "exclude_max": True,
-    }
+    b = param_spec("budget_share")
+    assert (b.lo, b.lo_open, b.hi, b.hi_open) == (0.0, True, 0.6, False)
+    assert b.range_text() == "(0.0, 0.6]" and b.contains(0.6) and not b.contains(0.0)
+    i = param_spec("influence_cmo")
+    assert (i.lo, i.lo_open, i.hi, i.hi_open) == (0.0, True, 1.0, True)
+    assert param_spec("pressure").kind == "path" and param_spec("pressure").hi == 1.0
+    assert param_spec("climate").lo == 0.2 and param_spec("firms").kind == "int"
+    assert param_spec("budget_rule").choices == ("contest", "bargain") and param_spec("incidents").kind == "bool"
     for name in FLOAT_PARAMS:
-        b = _bounds(_field(name).metadata)
+        b = _hypothesis_bounds(param_spec(name))
         assert math.isfinite(b["min_value"]) and math.isfinite(b["max_value"]), name

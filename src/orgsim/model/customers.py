@@ -184,7 +184,16 @@ class Customers:
         f64 = np.float64
         return int(
             _choose(
-                self.brand, self.taste, self.indices, self.degree, who, u_draw, np.asarray(x.quality, f64),
-                np.asarray(x.experience, f64), np.asarray(x.analytics, f64), terms, pick,
+                self.brand,
+                self.taste,
+                self.indices,
+                self.degree,
+                who,
+                u_draw,
+                np.asarray(x.quality, f64),
+                np.asarray(x.experience, f64),
+                np.asarray(x.analytics, f64),
+                terms,
+                pick,
             )  # fmt: skip
         )

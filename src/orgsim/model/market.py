@@ -343,7 +343,11 @@ class Market(mesa.Model):
         return self.state.firm_record[: self.steps + 1, FIRM_COLUMNS.index(name)].ravel()
 
     def _ids(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "scenario": self.scenario_name, "seed": self.seed if self.seed is not None else -1}
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario_name,
+            "seed": self.seed if self.seed is not None else -1,
+        }
 
     def firm_table(self):
         """Tidy per-quarter per-firm table (pandas), up to the current quarter."""

@@ -16,6 +16,7 @@ from numba.extending import register_jitable
 
 from orgsim.model.roles import CMO
 
+
 class Allocation(NamedTuple):
     """Quarterly money per firm; the parts sum to ``budget`` (the model's are views of its money rows)."""
 
