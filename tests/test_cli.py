@@ -247,10 +247,33 @@ def test_version_and_help() -> None:
 def test_import_is_light() -> None:
     code = (
         "import sys, orgsim.cli.commands; orgsim.cli.commands.build_parser();"
-        "print(sorted(m for m in ('pandas', 'mesa', 'matplotlib', 'pyarrow', 'pydantic') if m in sys.modules))"
+        "print(sorted(m for m in ('pandas', 'mesa', 'matplotlib', 'pyarrow', 'pydantic', 'numpy',"
+        " 'orgsim.experiments.analysis') if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", ["--help", "scenarios", "params", "params --markdown", "sweep --help"])
+def test_first_commands_load_only_what_they_need(command: str) -> None:
+    """The newcomer's first commands never load the model (Mesa, numba), pandas or matplotlib."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from orgsim.cli.commands import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main({command.split()!r})\n"
+        "heavy = ('pandas', 'mesa', 'numba', 'matplotlib', 'pyarrow', 'scipy', 'tqdm', 'orgsim.model')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+
+
+def test_analyze_default_resamples_are_the_analysis_default() -> None:
+    from orgsim.cli.commands import ANALYZE_RESAMPLES
+    from orgsim.experiments.analysis import RESAMPLES
+
+    assert ANALYZE_RESAMPLES == RESAMPLES
 
 
 # -- bad input -----------------------------------------------------------------------------------

@@ -261,8 +261,6 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_calibrate)
 
     add_sweep_parsers(sub)
-    from orgsim.experiments.analysis import add_analyze_parser
-
     add_analyze_parser(sub)
     return parser
 
@@ -902,6 +900,54 @@ def cmd_replay(args: argparse.Namespace) -> int:
             clear_run_folder(args.out)
         print(f"run folder: {write_run(res, args.out)}")
     return 0 if ok else 1
+
+
+# -- analyze (orgsim.experiments.analysis, imported only when the command runs) --------------------
+
+#: bootstrap resamples of ``orgsim analyze`` by default (orgsim.experiments.analysis.RESAMPLES)
+ANALYZE_RESAMPLES = 1000
+
+
+def _resamples(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 10 <= n <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be between 10 and 100000, got {n}")
+    return n
+
+
+def add_analyze_parser(sub: Any) -> argparse.ArgumentParser:
+    """Register ``orgsim analyze`` on the CLI's subparsers."""
+    p = sub.add_parser(
+        "analyze",
+        help="summarise a sweep: per-point statistics, seed variance, sensitivity indices, plots",
+        description="Analyse a store written by 'orgsim sweep': mean, SD and 95 % CI per design point over\n"
+        "replications, the share of variance due to the seed, Sobol/Morris/FAST indices (replications\n"
+        "averaged per point; SRC for LHS), PNG plots and REPORT.md in DIR/analysis (or --out). Failed\n"
+        "runs are excluded and named. See docs/EXPERIMENTS.md.",
+        epilog="examples:\n  orgsim analyze sweeps/pg\n  orgsim analyze sweeps/sens --out /tmp/sens-analysis --no-plots",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("store", metavar="DIR", type=Path, help="a store written by 'orgsim sweep'")
+    p.add_argument("--out", type=Path, metavar="FOLDER", help="where to write (default: DIR/analysis)")
+    p.add_argument("--no-plots", action="store_true", help="tables and REPORT.md only")
+    p.add_argument(
+        "--resamples",
+        metavar="N",
+        type=_resamples,
+        default=ANALYZE_RESAMPLES,
+        help=f"bootstrap resamples of the confidence intervals (default {ANALYZE_RESAMPLES})",
+    )
+    p.set_defaults(func=cmd_analyze)
+    return p
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from orgsim.experiments.analysis import cmd_analyze as analyze
+
+    return analyze(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1077,42 +1077,6 @@ def write(
 # -- command line --------------------------------------------------------------------------------
 
 
-def add_analyze_parser(sub: Any) -> argparse.ArgumentParser:
-    """Register ``orgsim analyze`` on the CLI's subparsers."""
-    p = sub.add_parser(
-        "analyze",
-        help="summarise a sweep: per-point statistics, seed variance, sensitivity indices, plots",
-        description="Analyse a store written by 'orgsim sweep': mean, SD and 95 % CI per design point over\n"
-        "replications, the share of variance due to the seed, Sobol/Morris/FAST indices (replications\n"
-        "averaged per point; SRC for LHS), PNG plots and REPORT.md in DIR/analysis (or --out). Failed\n"
-        "runs are excluded and named. See docs/EXPERIMENTS.md.",
-        epilog="examples:\n  orgsim analyze sweeps/pg\n  orgsim analyze sweeps/sens --out /tmp/sens-analysis --no-plots",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("store", metavar="DIR", type=Path, help="a store written by 'orgsim sweep'")
-    p.add_argument("--out", type=Path, metavar="FOLDER", help="where to write (default: DIR/analysis)")
-    p.add_argument("--no-plots", action="store_true", help="tables and REPORT.md only")
-    p.add_argument(
-        "--resamples",
-        metavar="N",
-        type=_resamples,
-        default=RESAMPLES,
-        help=f"bootstrap resamples of the confidence intervals (default {RESAMPLES})",
-    )
-    p.set_defaults(func=cmd_analyze)
-    return p
-
-
-def _resamples(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 10 <= n <= 100_000:
-        raise argparse.ArgumentTypeError(f"must be between 10 and 100000, got {n}")
-    return n
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``orgsim analyze DIR``: analyse, write, print where.
 
