@@ -92,7 +92,7 @@ def test_references_pick_exactly_what_orgsim_picks_from_the_same_uniforms(seed):
 def test_references_match_orgsim_choice_frequencies():
     """Each implementation with its own random numbers: the same choice frequencies per customer."""
     c, x = _market(n=60)
-    x = ChoiceInputs(**{**x.__dict__, "reconsider": 1.0})
+    x = x._replace(reconsider=1.0)
     start = c.brand.copy()
     reps = 400
     freq = {k: np.zeros((c.n, FIRMS)) for k in ("orgsim", "mesa", "fused")}

@@ -13,8 +13,7 @@ compiled loop (:mod:`orgsim.model.jit`: numba, or the same code as plain Python 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,9 +21,8 @@ from orgsim.model import jit
 from orgsim.model.rules import choice
 
 
-@dataclass(frozen=True)
-class ChoiceInputs:
-    """What customers see of the firms this quarter (arrays of shape (F,))."""
+class ChoiceInputs(NamedTuple):
+    """What customers see of the firms this quarter (arrays of shape (F,)) and how they weigh it."""
 
     quality: np.ndarray
     experience: np.ndarray
@@ -102,13 +100,14 @@ def _reconsidering(r, threshold, who):
 
 
 @jit.kernel
-def _choose(brand, taste, indices, degree, who, u_draw, quality, experience, analytics, x, pick):
+def _choose(brand, taste, indices, degree, who, u_draw, x, pick):
     """The customers ``who`` pick a firm (:func:`orgsim.model.rules.choice.pick`) from the brands of
     the start of the quarter, then all switch together. Returns how many switched."""
-    (pressure, beta_quality, beta_experience, beta_personalisation, bwom, switching_cost, floor) = x
     product, gap, w_scale = choice.firm_terms(
-        quality, experience, analytics, pressure, beta_quality, beta_experience, beta_personalisation, floor
-    )
+        x.quality, x.experience, x.analytics, x.pressure, x.beta_quality, x.beta_experience,
+        x.beta_personalisation, x.experience_weight_floor,
+    )  # fmt: skip
+    bwom = x.beta_word_of_mouth
     f_n = product.shape[0]
     counts = np.zeros(f_n, dtype=np.int64)
     util = np.empty(f_n)
@@ -123,7 +122,7 @@ def _choose(brand, taste, indices, degree, who, u_draw, quality, experience, ana
             counts[:] = 0
             for s in range(i * degree, (i + 1) * degree):
                 counts[brand[indices[s]]] += 1
-        pick[j] = choice.pick(brand[i], taste[i], counts, u_draw[j], product, gap, w_scale, wom, switching_cost, util)
+        pick[j] = choice.pick(brand[i], taste[i], counts, u_draw[j], product, gap, w_scale, wom, x.switching_cost, util)
         if pick[j] != brand[i]:
             switched += 1
     for j in range(who.shape[0]):
@@ -177,23 +176,10 @@ class Customers:
         u_draw = rng.random(out=r[:m])  # r is no longer needed: its first m slots take the picks' uniforms
         if m == 0:
             return 0
-        terms = (
-            float(x.pressure), float(x.beta_quality), float(x.beta_experience), float(x.beta_personalisation),
-            float(x.beta_word_of_mouth), float(x.switching_cost), float(x.experience_weight_floor),
-        )  # fmt: skip
         f64 = np.float64
-        return int(
-            _choose(
-                self.brand,
-                self.taste,
-                self.indices,
-                self.degree,
-                who,
-                u_draw,
-                np.asarray(x.quality, f64),
-                np.asarray(x.experience, f64),
-                np.asarray(x.analytics, f64),
-                terms,
-                pick,
-            )  # fmt: skip
+        x = x._replace(  # the types numba compiled for: float arrays and floats
+            **{k: np.asarray(getattr(x, k), f64) for k in ("quality", "experience", "analytics")},
+            **{k: float(getattr(x, k)) for k in ChoiceInputs._fields[3:]},
         )
+        switched = _choose(self.brand, self.taste, self.indices, self.degree, who, u_draw, x, pick)
+        return int(switched)
