@@ -153,7 +153,7 @@ def run_metadata(results: Results) -> dict[str, Any]:
 # -- crash-safe writing ------------------------------------------------------------------------
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries (the rename) to disk; not every platform allows it."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -195,11 +195,11 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return path
 
 
-def _prepare_dir(out_dir: str | os.PathLike[str]) -> Path:
+def prepare_dir(out_dir: str | os.PathLike[str]) -> Path:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
@@ -281,7 +281,7 @@ def write_run(results: Results, out_dir: str | os.PathLike[str]) -> Path:
 
     ``run.json`` is written last, so a folder with a ``run.json`` holds a complete run.
     """
-    out = _prepare_dir(out_dir)
+    out = prepare_dir(out_dir)
     tables = {"firms": results.firms, "executives": results.executives, "summary": results.summary}
     try:
         for name in TABLES:

@@ -202,7 +202,7 @@ CHARTS: dict[str, tuple[tuple[Panel, ...], tuple[float, float]]] = {
 OVERVIEW = (panel_influence, panel_budget, panel_cooperation, panel_capabilities)
 
 
-def _figure(size: tuple[float, float]) -> Figure:
+def new_figure(size: tuple[float, float]) -> Figure:
     """A Figure on its own Agg canvas: no pyplot, no global backend switch, no figure registry."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -220,7 +220,7 @@ def _title(firms: pd.DataFrame, meta: Mapping[str, Any]) -> str:
     return f"orgsim · {scenario} · seed {seed} · {n_firms} firms · {steps} quarters"
 
 
-def _save(fig: Figure, path: Path, dpi: int) -> Path:
+def save_figure(fig: Figure, path: Path, dpi: int) -> Path:
     from orgsim.io import atomic_write
 
     return atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=dpi))
@@ -291,20 +291,20 @@ def plot_run(
         for stem, (panels, size) in CHARTS.items():
             if stem not in selected:
                 continue
-            fig = _figure(size)
+            fig = new_figure(size)
             axes = fig.subplots(1, len(panels), squeeze=False)[0]
             for ax, panel in zip(axes, panels, strict=True):
                 panel(ax, firms)
             fig.suptitle(title, fontsize="medium")
-            written.append(_save(fig, out / f"{stem}.png", dpi))
+            written.append(save_figure(fig, out / f"{stem}.png", dpi))
 
         if "overview" in selected:
-            fig = _figure((13.0, 9.0))
+            fig = new_figure((13.0, 9.0))
             axes = fig.subplots(2, 2).ravel()
             for ax, panel in zip(axes, OVERVIEW, strict=True):
                 panel(ax, firms)
             fig.suptitle(title, fontsize="large")
-            written.append(_save(fig, out / "overview.png", dpi))
+            written.append(save_figure(fig, out / "overview.png", dpi))
     except OSError as err:
         raise OutputError(f"{out}: cannot write charts: {err.strerror or err}") from None
     return written

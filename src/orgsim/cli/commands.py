@@ -654,11 +654,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         md_path, img_dir, img_rel, json_path = out / "VALIDATION.md", out / "img", "img", out / "validation.json"
 
     import orgsim
-    from orgsim.io import _prepare_dir, atomic_write, git_commit
+    from orgsim.io import atomic_write, git_commit, prepare_dir
     from orgsim.validation import checks as validation
     from orgsim.validation.report import write_report
 
-    _prepare_dir(out)  # fail on an unusable folder before the runs, not after
+    prepare_dir(out)  # fail on an unusable folder before the runs, not after
     start = time.perf_counter()
     results = _with_progress(
         "validate",

@@ -742,12 +742,12 @@ def plot_response(result: AnalysisResult, outcome: str, path: Path, *, seed: int
     """Outcome against every factor: one panel per factor, with bands."""
     import numpy as np
 
-    from orgsim.plot import _figure, _save
+    from orgsim.plot import new_figure, save_figure
 
     summ = result.summary[result.summary["outcome"] == outcome]
     factors = result.factors
     rows, cols = _grid(len(factors))
-    fig = _figure((3.6 * cols + 0.6, 3.0 * rows + 0.8))
+    fig = new_figure((3.6 * cols + 0.6, 3.0 * rows + 0.8))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     rng = np.random.default_rng(seed)
     bands: list[float] = []
@@ -772,21 +772,21 @@ def plot_response(result: AnalysisResult, outcome: str, path: Path, *, seed: int
         f"{len(result.design)} points × {reps} replications" + (" · long intervals clipped" if clipped else ""),
         fontsize="medium",
     )
-    return _save(fig, path, dpi)
+    return save_figure(fig, path, dpi)
 
 
 def plot_indices(result: AnalysisResult, outcome: str, path: Path, *, dpi: int = 100) -> Path | None:
     """Bar chart of an outcome's indices per factor, with confidence intervals where they exist."""
     import numpy as np
 
-    from orgsim.plot import _figure, _save
+    from orgsim.plot import new_figure, save_figure
 
     sub = result.indices[result.indices["outcome"] == outcome]
     bars = BARS.get(result.kind, ())
     if sub.empty or not bars:
         return None
     factors = result.factors
-    fig = _figure((max(6.0, 1.5 + 0.9 * len(factors)), 4.2))
+    fig = new_figure((max(6.0, 1.5 + 0.9 * len(factors)), 4.2))
     ax = fig.subplots()
     width = 0.8 / len(bars)
     x = np.arange(len(factors))
@@ -816,7 +816,7 @@ def plot_indices(result: AnalysisResult, outcome: str, path: Path, *, dpi: int =
         f"indices on the means of {result.meta.get('replications', '?')} replications per point",
         fontsize="medium",
     )
-    return _save(fig, path, dpi)
+    return save_figure(fig, path, dpi)
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -1045,9 +1045,9 @@ def write(
     dpi: int = 100,
 ) -> Path:
     """Write the analysis into ``out`` (default ``path/analysis``); returns the report's path."""
-    from orgsim.io import _prepare_dir, atomic_write, write_table
+    from orgsim.io import atomic_write, prepare_dir, write_table
 
-    folder = _prepare_dir(Path(path) / ANALYSIS_DIR if out is None else out)
+    folder = prepare_dir(Path(path) / ANALYSIS_DIR if out is None else out)
     img = folder / "img"
     written: list[str] = []
     seed = int(result.meta["design"].get("seed") or 0)
@@ -1057,7 +1057,7 @@ def write(
             write_table(df, folder / f"{name}.parquet")
         atomic_write(folder / "variance.csv", lambda fh: fh.write(_csv_bytes(result.variance)))
         if plots:
-            _prepare_dir(img)
+            prepare_dir(img)
             for outcome in result.outcomes:
                 if (result.summary.loc[result.summary["outcome"] == outcome, "n"] > 0).any():
                     plot_response(result, outcome, img / f"response_{outcome}.png", seed=seed, dpi=dpi)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orgsim.io import OutputError, _fsync_dir, atomic_write, canonical_json
+from orgsim.io import OutputError, atomic_write, canonical_json, fsync_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -317,7 +317,7 @@ class Store:
             for f in folder.iterdir():
                 if f.name.endswith(TMP_SUFFIX) or (f.suffix == ".parquet" and f.name not in named):
                     f.unlink()
-            _fsync_dir(folder)
+            fsync_dir(folder)
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -161,11 +161,11 @@ def plot_pattern(result: PatternResult, path: str | os.PathLike[str], dpi: int =
     import numpy as np
 
     from orgsim.io import atomic_write
-    from orgsim.plot import _figure
+    from orgsim.plot import new_figure
 
     n = max(1, len(result.checks))
     width = 3.8 * n + 0.4
-    fig = _figure((width, 4.6))
+    fig = new_figure((width, 4.6))
     axes = fig.subplots(1, n, squeeze=False)[0]
     rng = np.random.default_rng(0)
     for ax, check in zip(axes, result.checks, strict=False):
@@ -392,11 +392,11 @@ def write_report(
     calibration: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write one PNG per pattern into ``img_dir`` and the Markdown report to ``md_path``; returns ``md_path``."""
-    from orgsim.io import OutputError, _prepare_dir, atomic_write
+    from orgsim.io import OutputError, atomic_write, prepare_dir
 
     md = Path(md_path)
-    _prepare_dir(md.parent)
-    img = _prepare_dir(img_dir)
+    prepare_dir(md.parent)
+    img = prepare_dir(img_dir)
     try:
         for r in results:
             plot_pattern(r, img / f"{r.id}.png")
