@@ -11,7 +11,7 @@ from pandas.testing import assert_frame_equal
 
 import orgsim
 from orgsim import api
-from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS
+from orgsim.model.records import EXEC_COLUMNS, FIRM_COLUMNS
 from orgsim.scenario.files import load
 from orgsim.scenario.schema import ConfigError, ScenarioConfig
 

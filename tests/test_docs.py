@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from orgsim.cli.commands import params_markdown
-from orgsim.model.market import EXEC_COLUMNS, FIRM_COLUMNS
+from orgsim.model.records import EXEC_COLUMNS, FIRM_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 

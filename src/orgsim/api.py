@@ -144,7 +144,7 @@ def _run_model(
 
 def model_outcomes(model: Any, last: int = 4) -> dict[str, float]:
     """:func:`outcomes` of a Market's firm table, read from the model's record without building the table."""
-    from orgsim.model.market import FIRM_COLUMNS
+    from orgsim.model.records import FIRM_COLUMNS
 
     step = np.repeat(np.arange(model.steps + 1), model.n_firms)
     return _outcomes(model.firm_column, step, set(FIRM_COLUMNS), last)

@@ -154,7 +154,7 @@ def load_spec(path: str | Path) -> Spec:
 def check_spec(spec: Spec, origin: str = "spec") -> None:
     """Check names, design needs and that every level (or range end) makes a valid scenario."""
     from orgsim.api import OUTCOMES
-    from orgsim.model.market import FIRM_COLUMNS
+    from orgsim.model.records import FIRM_COLUMNS
 
     kind = spec.design.kind
     seen: set[str] = set()
