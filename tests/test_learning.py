@@ -2,6 +2,8 @@
 
 The concept once named Bush-Mosteller reinforcement; the code now uses belief-based (EWA-style)
 learning, so its four cases (acted/did not act x payoff better/worse) are tested on that rule.
+The rules work per learner (scalars, one accumulator row) and write in place; compiled runs:
+tests/test_rules_compiled.py.
 """
 
 from __future__ import annotations
@@ -10,16 +12,25 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orgsim.model.rules import learning
 from orgsim.model.rules.learning import HIGH, LOW
 
 
+def _evidence(payoff, acted, own, own_weight, other_weight) -> np.ndarray:
+    ev = np.full(4, np.nan)
+    learning.evidence(np.asarray(payoff, float), np.asarray(acted, bool), own, own_weight, other_weight, ev)
+    return ev
+
+
 def _learn_once(p: float, acted: bool, payoff: float, payoff_other: float, rate: float = 0.5) -> float:
     """One firm, one quarter: own evidence plus the foregone payoff, then a logit step."""
-    ev = learning.evidence(np.array([payoff]), np.array([acted]), 0, 1.0, 0.3)
-    cf = learning.foregone(acted, payoff, payoff_other, 0.5)
-    sums = learning.accumulate(np.zeros(4), tuple(a + b for a, b in zip(ev, cf, strict=True)), 0.9)
+    ev = _evidence([payoff], [acted], 0, 1.0, 0.3)
+    learning.add_foregone(acted, payoff_other, 0.5, ev)
+    sums = np.zeros(4)
+    learning.accumulate(sums, ev, 0.9)
     return learning.logit_step(p, learning.belief_gap(sums), rate, 0.01)
 
 
@@ -45,7 +56,37 @@ def test_four_cases_direction_and_bounds(acted, payoff, payoff_other, direction,
 def test_no_evidence_no_drift():
     assert learning.belief_gap(np.zeros(4)) == 0.0
     assert learning.belief_gap(np.array([1.0, 1.0, 0.0, 0.0])) == 0.0  # only one side seen
+    assert learning.belief_gap(np.array([0.0, 0.0, 1.0, 1.0])) == 0.0
     assert learning.logit_step(0.4, 0.0, 1.0, 0.01) == pytest.approx(0.4)
+    # quarters without evidence only decay the sums: the propensity stays where it is
+    sums = np.zeros(4)
+    p = 0.37
+    for _ in range(20):
+        learning.accumulate(sums, np.zeros(4), 0.9)
+        p = learning.logit_step(p, learning.belief_gap(sums), 0.5, 0.01)
+    assert sums.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert p == pytest.approx(0.37)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    payoff=st.floats(-1.0, 1.0),
+    acted=st.lists(st.booleans(), min_size=2, max_size=8),
+    other_weight=st.floats(0.0, 1.0),
+    decay=st.floats(0.0, 1.0),
+    p=st.floats(LOW, HIGH),
+)
+def test_no_drift_when_acting_and_not_acting_pay_the_same_property(payoff, acted, other_weight, decay, p):
+    """Every firm earns the same payoff whatever it did (and so would the other action): no drift."""
+    n = len(acted)
+    sums = np.zeros(4)
+    for own in range(n):
+        ev = _evidence(np.full(n, payoff), acted, own, 1.0, other_weight)
+        learning.add_foregone(acted[own], payoff, 0.5, ev)
+        learning.accumulate(sums, ev, decay)
+    gap = learning.belief_gap(sums)
+    assert gap == pytest.approx(0.0, abs=1e-9)
+    assert learning.logit_step(p, gap, 0.5, 0.01) == pytest.approx(min(max(p, LOW), HIGH), abs=1e-6)
 
 
 def test_belief_gap_known_value_and_shrinkage():
@@ -54,23 +95,45 @@ def test_belief_gap_known_value_and_shrinkage():
     assert learning.belief_gap(sums, prior_weight=0.0) == pytest.approx(1.0)
     more = np.array([20.0, 20.0, 0.0, 20.0])
     assert learning.belief_gap(more) > learning.belief_gap(sums)
+    # antisymmetric: swapping the two sides flips the sign
+    assert learning.belief_gap(np.array([0.0, 2.0, 2.0, 2.0])) == pytest.approx(-(4 / 9))
 
 
 def test_evidence_weights_own_and_others():
-    payoff = np.array([1.0, 2.0, 3.0])
-    acted = np.array([True, False, True])
-    s_a, w_a, s_n, w_n = learning.evidence(payoff, acted, 0, 1.0, 0.5)
+    s_a, w_a, s_n, w_n = _evidence([1.0, 2.0, 3.0], [True, False, True], 0, 1.0, 0.5)
     assert (s_a, w_a, s_n, w_n) == pytest.approx((1.0 + 1.5, 1.5, 1.0, 0.5))
+    s_a, w_a, s_n, w_n = _evidence([1.0, 2.0, 3.0], [True, False, True], 1, 1.0, 0.5)
+    assert (s_a, w_a, s_n, w_n) == pytest.approx((0.5 + 1.5, 1.0, 2.0, 1.0))
+
+
+def test_evidence_channels_off():
+    # no observation: only the own firm counts; no reinforcement: only the others
+    assert _evidence([1.0, 2.0, 3.0], [True, False, True], 1, 1.0, 0.0).tolist() == [0.0, 0.0, 2.0, 1.0]
+    assert _evidence([1.0, 2.0, 3.0], [True, False, True], 1, 0.0, 1.0).tolist() == [4.0, 2.0, 0.0, 0.0]
+
+
+def test_evidence_overwrites_out():
+    ev = np.full(4, 99.0)
+    learning.evidence(np.array([1.0]), np.array([False]), 0, 1.0, 0.3, ev)
+    assert ev.tolist() == [0.0, 0.0, 1.0, 1.0]
 
 
 def test_foregone_goes_to_the_other_action():
-    assert learning.foregone(True, 1.0, 2.0, 0.5) == (0.0, 0.0, 1.0, 0.5)
-    assert learning.foregone(False, 1.0, 2.0, 0.5) == (1.0, 0.5, 0.0, 0.0)
+    ev = np.zeros(4)
+    learning.add_foregone(True, 2.0, 0.5, ev)
+    assert ev.tolist() == [0.0, 0.0, 1.0, 0.5]
+    ev = np.zeros(4)
+    learning.add_foregone(False, 2.0, 0.5, ev)
+    assert ev.tolist() == [1.0, 0.5, 0.0, 0.0]
+    ev = np.array([1.0, 1.0, 1.0, 1.0])  # added to what is there
+    learning.add_foregone(True, 2.0, 0.5, ev)
+    assert ev.tolist() == [1.0, 1.0, 2.0, 1.5]
 
 
 def test_accumulate_decays():
-    out = learning.accumulate(np.array([1.0, 2.0, 3.0, 4.0]), (1.0, 1.0, 0.0, 0.0), 0.5)
-    assert out.tolist() == [1.5, 2.0, 1.5, 2.0]
+    sums = np.array([1.0, 2.0, 3.0, 4.0])
+    learning.accumulate(sums, np.array([1.0, 1.0, 0.0, 0.0]), 0.5)
+    assert sums.tolist() == [1.5, 2.0, 1.5, 2.0]
 
 
 def test_logit_step_bounds_under_extremes():
@@ -78,6 +141,22 @@ def test_logit_step_bounds_under_extremes():
         for gap in (-1e9, -1.0, 0.0, 1.0, 1e9):
             out = learning.logit_step(p, gap, 5.0, 1e-6)
             assert LOW <= out <= HIGH and math.isfinite(out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    gap=st.floats(-1e6, 1e6),
+    rate=st.floats(0.0, 10.0),
+    scale=st.floats(1e-6, 10.0),
+)
+def test_logit_step_bounds_property(p, gap, rate, scale):
+    out = learning.logit_step(p, gap, rate, scale)
+    assert LOW <= out <= HIGH and math.isfinite(out)
+    if gap > 0:
+        assert out >= min(max(p, LOW), HIGH) - 1e-12
+    elif gap < 0:
+        assert out <= min(max(p, LOW), HIGH) + 1e-12
 
 
 def test_logit_step_known_value_and_monotone_in_gap():

@@ -1,0 +1,241 @@
+"""Each rule compiled by numba gives what the plain call gives (orgsim.model.rules.*).
+
+The model's quarter calls the rules compiled (``register_jitable``); the other rule tests call them
+as plain Python. Here one body per rule module calls several rules; it runs once as plain Python
+and once compiled with ``numba.njit`` (one compile per module, same argument types every time) on a
+handful of inputs, edge cases included, and the results must agree.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numba
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from orgsim.model.market import params_of
+from orgsim.model.rules import budget, capabilities, choice, influence, interaction, learning
+from orgsim.scenario.files import load
+
+PARAMS = params_of(load("baseline"))
+RTOL = 1e-12
+
+
+def _same(plain, compiled) -> None:
+    """Equal results: exactly for integers and booleans, to ``RTOL`` for floats; tuples element by element."""
+    if isinstance(plain, tuple):
+        assert isinstance(compiled, tuple) and len(compiled) == len(plain)
+        for a, b in zip(plain, compiled, strict=True):
+            _same(a, b)
+        return
+    a, b = np.asarray(plain), np.asarray(compiled)
+    assert a.shape == b.shape
+    if a.dtype.kind in "biu" or b.dtype.kind in "biu":
+        assert_array_equal(a, b)
+    else:
+        assert_allclose(b, a, rtol=RTOL, atol=1e-15)
+
+
+def _both(body, *args):
+    """Run ``body`` plain and compiled on copies of ``args`` (rules write in place); both results."""
+    plain_args = tuple(x.copy() if isinstance(x, np.ndarray) else x for x in args)
+    jit_args = tuple(x.copy() if isinstance(x, np.ndarray) else x for x in args)
+    plain, fast = body(*plain_args), JIT[body](*jit_args)
+    _same(plain, fast)
+    for x, y in zip(plain_args, jit_args, strict=True):  # what the rules wrote in place
+        if isinstance(x, np.ndarray):
+            _same(x, y)
+    return plain
+
+
+# -- the bodies: several rules of one module per body ---------------------------------------------
+def budget_body(strength, exponent, effort, trust, pressure, analytics, experience, domain, lost, claim, governed,
+                shadow_on, revenue, influence_row, roi, p):  # fmt: skip
+    shares = np.empty(strength.shape[0])
+    budget.tullock_shares(strength, exponent, shares)
+    loss = budget.conflict_loss_share(effort, trust, p.conflict_loss)
+    c = budget.tech_claim(pressure, analytics, experience, p.beta_personalisation, p.beta_experience, p.claim_max)
+    money = np.empty(8)
+    budget.allocate(revenue * p.share, domain, lost, claim, governed, p.shadow_cap, shadow_on, money)
+    round_money = np.empty(8)
+    budget.budget_round(revenue, domain, influence_row, effort, roi, trust, governed, analytics, experience,
+                        pressure, p, round_money)  # fmt: skip
+    return shares, loss, c, money, round_money, domain
+
+
+def influence_body(pressure, threat, climate, quality, revenue, year_ago, experience, margin, it_marketing, budget_,
+                   coop, briefed, before, p):  # fmt: skip
+    crit = np.empty(3)
+    influence.criticality(pressure, threat, climate, quality, revenue, year_ago, p, crit)
+    own = np.empty(3)
+    influence.domain_value(experience, quality, margin, own)
+    dep = np.empty(3)
+    influence.dependence(it_marketing, budget_, p, dep)
+    credits = np.empty(3)
+    influence.credit(own, crit, dep, coop, briefed, p, credits)
+    after = np.empty(3)
+    influence.update(before, credits, p.rate, after)
+    g = np.empty(3)
+    influence.gain(own, crit, dep, coop, briefed, before, p, g)
+    return crit, own, dep, credits, after, g
+
+
+def learning_body(payoff, acted, own, foregone, sums, p, prob, other_prob, own_margin, other_margin, noise):
+    ev = np.empty(4)
+    learning.evidence(payoff, acted, own, p.own_weight, p.other_weight, ev)
+    learning.add_foregone(acted[own], foregone, p.foregone_weight, ev)
+    learning.accumulate(sums, ev, p.decay)
+    gap = learning.belief_gap(sums)
+    gap0 = learning.belief_gap(sums, 0.0)
+    step = learning.logit_step(prob, gap, p.rate, p.scale)
+    w = learning.imitation_weight(own_margin, other_margin, p.imitation_scale)
+    return ev, gap, gap0, step, w, learning.imitate(step, other_prob, w), learning.drift(step, noise)
+
+
+def capabilities_body(stocks, money, roi_work, appraisal_work, threat, incidents, revenue, p):
+    level = capabilities.stock_step(stocks[0], money[2] / p.unit, p.quality_growth, p.quality_decay)
+    integ = capabilities.integration_step(stocks[2], money[3] / p.unit, money[4] / p.unit, p.integration_growth,
+                                          p.silo_growth, p.integration_decay)  # fmt: skip
+    waste = capabilities.waste_share(stocks[4], p.waste_max)
+    capabilities.move_stocks(stocks, money, roi_work, appraisal_work, p)
+    lam = capabilities.incident_rate(threat, stocks[0], stocks[6], p.incident_rate, p.security_protection,
+                                     p.shadow_risk)  # fmt: skip
+    quality, profit = capabilities.incident_damage(stocks[0], incidents, revenue, money[0], p)
+    return level, integ, waste, lam, quality, profit
+
+
+def interaction_body(u, p_coop, p_brief, mandated):
+    willing = np.zeros((3, 3), dtype=np.bool_)
+    briefs = interaction.propose(u, p_coop, p_brief, willing)
+    out = np.empty(3)
+    interaction.joint_work(willing, mandated, out)
+    return willing, briefs, out
+
+
+def choice_body(quality, experience, analytics, pressure, own, taste, counts, u, wom, switching_cost):
+    product, gap, w_scale = choice.firm_terms(quality, experience, analytics, pressure, 1.5, 3.0, 3.0, 0.3)
+    util = np.empty(quality.shape[0])
+    picked = choice.pick(own, taste, counts, u, product, gap, w_scale, wom, switching_cost, util)
+    return product, gap, w_scale, picked
+
+
+BODIES = (budget_body, influence_body, learning_body, capabilities_body, interaction_body, choice_body)
+JIT = {body: numba.njit(body) for body in BODIES}
+
+
+def test_every_rule_is_exercised_compiled():
+    """Every rule of every rule module is called by one of the bodies above."""
+    sources = "\n".join(inspect.getsource(b) for b in BODIES)
+    for module in (budget, capabilities, choice, influence, interaction, learning):
+        for name, fn in vars(module).items():
+            if callable(fn) and getattr(fn, "__module__", None) == module.__name__ and not isinstance(fn, type):
+                assert f"{module.__name__.rsplit('.', 1)[1]}.{name}(" in sources, name
+
+
+# -- budget --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["baseline", "bargain", "no_shadow"])
+def test_budget_rules_compiled_match_plain(variant):
+    p = PARAMS.budget
+    p = {
+        "baseline": p._replace(exponent=1.7),
+        "bargain": p._replace(contest=False, exponent=1.0, contested=0.5),
+        "no_shadow": p._replace(shadow_on=False, contested=1.0),
+    }[variant]
+    rng = np.random.default_rng(0)
+    cases = [np.zeros(3), np.array([-1.0, 2.0, 3.0])] + [rng.random(3) * 5 for _ in range(6)]
+    for k, strength in enumerate(cases):
+        effort = np.zeros(3) if k == 0 else rng.random(3)
+        domain = rng.dirichlet([2, 2, 2])
+        pressure, analytics, experience = (1.0, 1.0, 1.0) if k == 1 else rng.random(3)
+        out = _both(
+            budget_body, strength, float(p.exponent), effort, float(rng.random()), float(pressure), float(analytics),
+            float(experience), domain, float(rng.random() * 0.1), float(rng.random() * 0.6), float(rng.random()),
+            bool(p.shadow_on), float(rng.random() * 200), rng.dirichlet([1, 1, 1]), float(rng.random()), p,
+        )  # fmt: skip
+        shares, _, _, money, round_money, after = out
+        assert shares.sum() == pytest.approx(1.0)
+        assert round_money[1:7].sum() == pytest.approx(round_money[0])
+        assert after.sum() == pytest.approx(1.0)
+        assert money[0] >= 0
+
+
+# -- influence -----------------------------------------------------------------------------------
+def test_influence_rules_compiled_match_plain():
+    rng = np.random.default_rng(1)
+    for k in range(12):
+        p = PARAMS.credit._replace(briefing_on=bool(k % 3), coordination_cost=float(rng.random() * 0.5))
+        coop = (rng.random(3) < 0.5).astype(float)
+        year_ago = 0.0 if k == 0 else float(rng.random() * 200)
+        budget_ = 0.0 if k == 1 else float(rng.random() * 50)
+        *_, after, g = _both(
+            influence_body, float(rng.random()), float(rng.random()), float(rng.random() * 1.5), float(rng.random()),
+            float(rng.random() * 200), year_ago, float(rng.random()), float(rng.random() - 0.5),
+            float(rng.random() * 5), budget_, coop, bool(rng.random() < 0.5), rng.dirichlet([1, 1, 1]), p,
+        )  # fmt: skip
+        assert after.sum() == pytest.approx(1.0)
+        assert g.sum() == pytest.approx(0.0, abs=1e-12)
+
+
+# -- learning ------------------------------------------------------------------------------------
+def test_learning_rules_compiled_match_plain():
+    rng = np.random.default_rng(2)
+    p = PARAMS.learn
+    for k in range(12):
+        n = 5
+        acted = rng.random(n) < 0.5
+        if k == 0:
+            acted[:] = True  # one side only: no gap
+        sums = np.zeros(4) if k == 1 else rng.random(4)
+        prob = (0.0, 1.0)[k] if k < 2 else float(rng.random())
+        *_, step, _, imitated, drifted = _both(
+            learning_body, rng.normal(0, 0.05, n), acted, int(k % n), float(rng.normal(0, 0.05)), sums, p, prob,
+            float(rng.random()), float(rng.normal(0.1, 0.05)), float(rng.normal(0.1, 0.05)), float(rng.normal(0, 0.1)),
+        )  # fmt: skip
+        assert learning.LOW <= step <= learning.HIGH
+        assert learning.LOW <= imitated <= learning.HIGH and learning.LOW <= drifted <= learning.HIGH
+
+
+# -- capabilities --------------------------------------------------------------------------------
+def test_capabilities_rules_compiled_match_plain():
+    rng = np.random.default_rng(3)
+    p = PARAMS.stocks
+    for k in range(12):
+        money = np.zeros(8)
+        if k > 0:
+            money[1:6] = rng.random(5) * (40.0 if k % 2 else 400.0)
+            money[0] = money[1:7].sum()
+        stocks = rng.random(7)
+        out = _both(
+            capabilities_body, stocks, money, float(k % 2), float((k // 2) % 2), float(rng.random()), int(k % 4),
+            float(rng.random() * 150), p,
+        )  # fmt: skip
+        assert all(np.isfinite(x) for x in out)
+
+
+# -- interaction ---------------------------------------------------------------------------------
+def test_interaction_rules_compiled_match_plain():
+    rng = np.random.default_rng(4)
+    for k in range(16):
+        u = np.zeros(10) if k == 0 else rng.random(10)
+        p_coop = np.ones((3, 3)) if k == 1 else rng.random((3, 3))
+        willing, _, out = _both(interaction_body, u, p_coop, float(rng.random()), bool(k % 2))
+        assert not np.diag(willing).any()
+        assert set(out.tolist()) <= {0.0, 1.0}
+
+
+# -- choice --------------------------------------------------------------------------------------
+def test_choice_rules_compiled_match_plain():
+    rng = np.random.default_rng(5)
+    f, degree = 6, 4
+    wom = 1.5 * np.arange(degree + 1) / degree
+    for k in range(24):
+        counts = rng.multinomial(degree, np.full(f, 1 / f)).astype(np.int64)
+        u = (0.0, 1.0 - 1e-12)[k] if k < 2 else float(rng.random())
+        product, _, _, picked = _both(
+            choice_body, rng.random(f), rng.random(f), rng.random(f), float(rng.random()), int(k % f),
+            float(rng.gamma(2.0, 0.5)), counts, u, wom if k % 2 else np.empty(0), float(rng.random() * (k % 3)),
+        )  # fmt: skip
+        assert 0 <= picked < f
+        assert product.shape == (f,)
