@@ -171,11 +171,12 @@ def _outcomes_in_pandas(firms: pd.DataFrame, last: int = 4) -> dict[str, float]:
     ("scenario", "params"),
     [("baseline", {}), ("shadow_it", {"firms": 30}), ("walls", {"firms": 13, "steps": 9}), ("security_crisis", {})],
 )
-def test_outcomes_equal_the_pandas_expressions_exactly(scenario, params):
+def test_outcomes_equal_the_pandas_expressions(scenario, params):
+    """To rounding: the order of numpy's and pandas' sums is theirs, not a property of orgsim."""
     for seed in (0, 1):
         res = api.simulate(scenario, seed=seed, customers=1500, executives=False, **params)
         for last in (1, 4, 7):
-            assert api.outcomes(res.firms, last) == _outcomes_in_pandas(res.firms, last)
-        assert res.outcomes == _outcomes_in_pandas(res.firms)  # simulate reads the model's record
+            assert api.outcomes(res.firms, last) == pytest.approx(_outcomes_in_pandas(res.firms, last), rel=1e-12)
+        assert res.outcomes == pytest.approx(_outcomes_in_pandas(res.firms), rel=1e-12)  # from the model's record
         shuffled = res.firms.sample(frac=1.0, random_state=seed)
         assert api.outcomes(shuffled) == pytest.approx(res.outcomes, rel=1e-12)

@@ -56,8 +56,8 @@ def _outcomes(
 
     The numbers are those of the pandas expressions ``tail.mean()`` and
     ``(tail.market_share ** 2).groupby(tail.step).sum().mean()``: the same sums in the same order
-    (pairwise per column; sequential per quarter), which tests/test_api.py checks exactly, at a
-    fraction of pandas' cost.
+    (pairwise per column; sequential per quarter), at a fraction of pandas' cost (tests/test_api.py
+    compares them to rounding).
     """
     tail = step > int(step.max()) - last
     order = np.argsort(step[tail], kind="stable")  # quarters in order; rows of a quarter as they come
