@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,6 +95,10 @@ def test_mesa_sees_the_executives():
     assert cmos.agg("influence", np.mean) == pytest.approx(m.influence[:, 0].mean())
     by_role = m.agents.groupby("role_name").agg("influence", sum)
     assert sum(by_role.values()) == pytest.approx(m.n_firms)
+    dc = mesa.DataCollector(agent_reporters={"influence": "influence", "effort": "effort", "brief": "brief"})
+    dc.collect(m)
+    table = dc.get_agent_vars_dataframe()
+    assert len(table) == 3 * m.n_firms and table["influence"].sum() == pytest.approx(m.n_firms)
 
 
 def test_fixed_propensities_stay_fixed():
