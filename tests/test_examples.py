@@ -129,3 +129,31 @@ def test_salib_on_store_refuses_other_designs(tmp_path: Path) -> None:
     assert sweep.returncode == 0, sweep.stderr
     proc = script("salib_on_store.py", str(out))
     assert proc.returncode == 2 and "a factorial design; this example needs a Sobol one" in proc.stderr
+
+
+def test_tutorial(tmp_path: Path) -> None:
+    """The tutorial runs as it is, from any folder, and leaves what it promises (a second run resumes)."""
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "tutorial.py"), "out"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    for step in range(1, 8):
+        assert f"\n{step}. " in "\n" + proc.stdout, step
+    assert (out / "run" / "run.json").is_file() and (out / "run" / "plots" / "overview.png").is_file()
+    assert st.is_store(out / "store") and len(st.manifest_records(out / "store")) == 8
+    assert (out / "store" / "analysis" / "REPORT.md").is_file()
+    assert (out / "cmo_influence.png").stat().st_size > 1000
+    again = subprocess.run(
+        [sys.executable, str(EXAMPLES / "tutorial.py"), "out"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "4. sweep: 0 runs ok, 0 failed, 8 already in" in again.stdout
