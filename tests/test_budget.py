@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+import orgsim
 from orgsim.model.market import params_of
 from orgsim.model.roles import CFO, CIO, CMO
 from orgsim.model.rules import budget
@@ -349,3 +350,24 @@ def test_tech_claim_never_above_max_and_zero_totals():
             assert 0.0 <= c <= 0.7
     # no headroom anywhere: no claim, no NaN
     assert budget.tech_claim(1.0, 1.0, 1.0, 3.0, 3.0, 0.6) == 0.0
+
+
+def test_a_budget_round_that_loses_everything_contested_keeps_last_years_base():
+    """contested_share 1, conflict_loss 1, full effort, no trust: the whole budget is lost this year
+    and next year's base stays last year's split (not 0/0)."""
+    bp = params_of(load("baseline")).budget._replace(contested=1.0, conflict_loss=1.0, contest=True)
+    domain = np.array([0.3, 0.5, 0.2])
+    money = np.empty(len(budget.LINES))
+    budget.budget_round(100.0, domain, np.full(3, 1 / 3), np.ones(3), 0.2, 0.0, 0.0, 0.3, 0.4, 0.5, bp, money)
+    assert domain.tolist() == [0.3, 0.5, 0.2]
+    assert money[0] == pytest.approx(money[6]) and money[1:6].sum() == 0.0
+
+
+@pytest.mark.slow
+def test_a_market_that_loses_every_budget_runs():
+    zero = {f"coop_{a}_{b}": 0.0 for a in ("cmo", "cio", "cfo") for b in ("cmo", "cio", "cfo") if a != b}
+    res = orgsim.simulate(
+        "baseline", seed=3, firms=4, customers=1000, steps=16, effort_mean=1.0, contested_share=1.0,
+        conflict_loss=1.0, **zero,
+    )  # fmt: skip
+    assert np.isfinite(res.firms.drop(columns=["run_id", "scenario"]).to_numpy(dtype=float)).all()

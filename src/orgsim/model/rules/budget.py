@@ -136,10 +136,12 @@ def budget_round(year_revenue, domain, influence, effort, roi, trust, governed, 
     won = np.empty(3)
     tullock_shares(strength, p.exponent, won)
     lost = conflict_loss_share(effort, trust, p.conflict_loss) if p.contest else 0.0
+    split = np.empty(3)
     for r in range(3):
-        domain[r] = (1.0 - p.contested) * domain[r] + p.contested * (1.0 - lost) * won[r]
+        split[r] = (1.0 - p.contested) * domain[r] + p.contested * (1.0 - lost) * won[r]
     claim = tech_claim(pressure, analytics, experience, p.beta_personalisation, p.beta_experience, p.claim_max)
-    allocate(budget, domain, p.contested * lost, claim, governed, p.shadow_cap, p.shadow_on, money)
-    norm = domain[0] + domain[1] + domain[2]  # next year's base: the loss is not carried over
-    for r in range(3):
-        domain[r] = domain[r] / norm
+    allocate(budget, split, p.contested * lost, claim, governed, p.shadow_cap, p.shadow_on, money)
+    norm = split[0] + split[1] + split[2]  # next year's base: the loss is not carried over
+    if norm > 0:  # else all of it was contested and lost: the base stays last year's
+        for r in range(3):
+            domain[r] = split[r] / norm
