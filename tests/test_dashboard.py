@@ -9,6 +9,7 @@ from typing import Any
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import solara
@@ -348,6 +349,44 @@ def test_bad_values_show_one_line_messages_and_never_build() -> None:
     assert st.frame.value.threat_path[4] == pytest.approx(0.9)
 
 
+def test_sliders_show_their_value_as_an_editable_number() -> None:
+    session = small_session()
+    st = session.run
+    rc = run_page(session)
+
+    def pairs() -> dict[str, tuple[Any, Any]]:
+        sliders = rc.find(v.Slider).widgets
+        fields = [w for w in rc.find(v.TextField).widgets if "orgsim-slider-value" in (w.class_ or "")]
+        assert len(sliders) == len(fields) >= 2  # the speed and the open group's sliders
+        return {str(sl.label).split()[0]: (sl, f) for sl, f in zip(sliders, fields, strict=True)}
+
+    slider, field = pairs()["shadow_it_cap"]
+    assert float(field.v_model) == pytest.approx(float(slider.v_model))  # the value beside the slider
+    field.v_model = "0.35"
+    field.fire_event("keyup.enter", {})
+    wait_for(lambda: st.overrides.value.get("shadow_it_cap") == pytest.approx(0.35), what="the typed value")
+    wait_for(lambda: float(pairs()["shadow_it_cap"][0].v_model) == pytest.approx(0.35), what="the slider to follow")
+    assert st.pending  # applied on Reset
+    # out of the parameter's range: the one-line message
+    _, field = pairs()["shadow_it_cap"]
+    field.v_model = "1.7"
+    field.fire_event("keyup.enter", {})
+    msgs = wait_for(lambda: alerts(rc), what="the range message")
+    assert "shadow_it_cap" in msgs[0] and "\n" not in msgs[0]
+    st.set_param("shadow_it_cap", 0.35)
+    wait_for(lambda: not alerts(rc), what="the message to clear")
+    # the play speed likewise
+    _, speed = pairs()["Speed"]
+    speed.v_model = "50"
+    speed.fire_event("keyup.enter", {})
+    msgs = wait_for(lambda: alerts(rc), what="the speed message")
+    assert msgs[0].startswith("speed: must be between 0.5 and 20")
+    _, speed = pairs()["Speed"]
+    speed.v_model = "2"
+    speed.fire_event("keyup.enter", {})
+    wait_for(lambda: st.speed.value == 2.0 and not alerts(rc), what="the new speed")
+
+
 def test_two_sessions_do_not_share_a_model() -> None:
     a, b = small_session(), small_session()
     rc_a = run_page(a)
@@ -496,14 +535,21 @@ def test_explore_opens_a_store_plots_and_replays_a_clicked_run(sweep_store: Any)
     session = small_session()
     es = session.page_state("explore", ep.ExploreState)
     rc = render_page(ep.ExplorePage, session)
+    # the default folder (sweeps/) is not there: a note says how to make a sweep
+    sweeps = next(w for w in rc.find(v.Select).widgets if "orgsim-sweeps" in (w.class_ or ""))
+    assert sweeps.items == [] and sweeps.disabled
+    assert any("orgsim sweep SPEC --out" in str(w.children) for w in rc.find(v.Html).widgets)
     # a folder that is not a store: a one-line message
-    es.path.set(str(sweep_store.parent))
-    click(rc, "Open")
+    es.open(str(sweep_store.parent))
     es.worker.wait_idle()
     msgs = wait_for(lambda: alerts(rc), what="the error")
     assert "not an experiment store" in msgs[0] and "\n" not in msgs[0]
-    es.path.set(str(sweep_store))
-    click(rc, "Open")
+    # the folder holding the sweep: its stores are listed; picking one opens it
+    folder = next(w for w in rc.find(v.TextField).widgets if w.label == "Folder with sweeps")
+    folder.v_model = str(sweep_store.parent)
+    folder.fire_event("keyup.enter", {})
+    wait_for(lambda: sweeps.items == ["store"], what="the sweeps listed")
+    sweeps.v_model = "store"
     es.worker.wait_idle()
     opened = wait_for(lambda: es.opened.value, what="the store")
     assert opened.factors == ["shadow_it_cap", "pressure"] and len(opened.runs) == 8
@@ -534,10 +580,41 @@ def test_explore_opens_a_store_plots_and_replays_a_clicked_run(sweep_store: Any)
     assert alerts(rc) == []
 
 
-def test_find_stores(sweep_store: Any) -> None:
-    from orgsim.dashboard.explore_page import find_stores
+def test_find_stores(sweep_store: Any, tmp_path: Path) -> None:
+    from orgsim.dashboard.explore_page import find_stores, list_stores
 
     assert find_stores(sweep_store.parent) == ["store"]
+    assert list_stores(str(sweep_store.parent)) == (["store"], None)
+    stores, note = list_stores(str(tmp_path / "nothing-here"))
+    assert stores == [] and note.startswith("no folder") and "\n" not in note
+    stores, note = list_stores(str(tmp_path))
+    assert stores == [] and note.startswith("no sweeps under")
+
+
+def test_categorical_factor_follows_its_declared_order() -> None:
+    """Mean lines and the axis in the spec's order (flat, high, rising), not the alphabet's."""
+    runs = pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(12)],
+            "pressure": ["flat", "rising", "high"] * 4,
+            "shadow_it_cap": [0.0] * 6 + [0.5] * 6,
+            "profit": np.arange(12, dtype=float),
+        }
+    )
+    order = {"pressure": ["flat", "high", "rising"], "shadow_it_cap": [0.0, 0.5]}
+    fig = charts.explore_figure(runs, "profit", "pressure", "shadow_it_cap", order)
+    assert fig["layout"]["xaxis"]["categoryarray"] == ["flat", "high", "rising"]
+    lines = [t for t in fig["data"] if t["mode"] == "lines"]
+    assert len(lines) == 2 and all(t["x"] == ["flat", "high", "rising"] for t in lines)
+    assert lines[0]["y"] == [1.5, 3.5, 2.5]  # flat: runs 0, 3; high: 2, 5; rising: 1, 4
+    # series of a categorical second factor in its declared order too
+    fig = charts.explore_figure(runs, "profit", "shadow_it_cap", "pressure", order)
+    assert [t["name"] for t in fig["data"] if t["mode"] == "markers"] == [
+        "pressure = flat",
+        "pressure = high",
+        "pressure = rising",
+    ]
+    assert charts.declared_order(["b", "a", "c"], ["c", "x"]) == ["c", "a", "b"]  # undeclared ones sorted, after
 
 
 # -- offline assets ----------------------------------------------------------------------------
@@ -583,3 +660,32 @@ def test_assets_skip_what_is_there_and_fail_in_one_line_without_npm(
     assert assets.main(["--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("orgsim.dashboard.assets: npm not found") and "\n" not in err
+
+
+# -- the browser for the browser tests ----------------------------------------------------------
+
+
+def test_browser_finder_prefers_a_named_then_the_system_chromium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from orgsim.dashboard import browser
+
+    fake = tmp_path / "my-chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("ORGSIM_CHROMIUM", str(fake))
+    assert browser.find() == str(fake)
+    assert browser.main(["--install", "--quiet"]) == 0 and capsys.readouterr().out.strip() == str(fake)
+    monkeypatch.setenv("ORGSIM_CHROMIUM", str(tmp_path / "missing"))
+    assert browser.main(["--install"]) == 2  # a named browser that is not there is not replaced
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("orgsim.dashboard.browser: ORGSIM_CHROMIUM=") and "\n" not in err
+    # no named browser: the system's Chromium on the PATH
+    monkeypatch.delenv("ORGSIM_CHROMIUM")
+    monkeypatch.setattr(browser, "SYSTEM_PATHS", ())
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "chromium").write_text("#!/bin/sh\n")
+    (bindir / "chromium").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bindir))
+    assert browser.system_chromium() == str(bindir / "chromium")

@@ -435,20 +435,46 @@ def ensemble_figure(
 # -- Explore page ------------------------------------------------------------------------------
 
 
-def explore_figure(runs: pd.DataFrame, outcome: str, x: str, colour: str | None = None) -> dict[str, Any]:
+def declared_order(present: Any, declared: Any = None) -> list[str]:
+    """The categories in ``present`` (as text) in the ``declared`` order; others after, sorted."""
+    have = {str(v) for v in present}
+    first = [c for c in dict.fromkeys(str(v) for v in (declared or [])) if c in have]
+    return first + sorted(have - set(first))
+
+
+def explore_figure(
+    runs: pd.DataFrame,
+    outcome: str,
+    x: str,
+    colour: str | None = None,
+    orders: dict[str, list[Any]] | None = None,
+) -> dict[str, Any]:
     """One marker per run (outcome against factor ``x``), the design points' means as lines; a
     second factor ``colour`` splits the runs into series (few levels) or colours them (many).
-    Each marker carries its ``run_id`` as customdata (clicking opens the run)."""
+    Each marker carries its ``run_id`` as customdata (clicking opens the run). ``orders`` gives
+    categorical factors' levels in their declared order (the x axis, the mean lines and the
+    series follow it; otherwise categories are sorted)."""
+    orders = orders or {}
     df = runs.dropna(subset=[outcome]).copy()
     categorical_x = not pd.api.types.is_numeric_dtype(df[x])
+    categories: list[str] = []
     if categorical_x:
         df[x] = df[x].astype(str)
+        categories = declared_order(df[x].unique(), orders.get(x))
     data: list[dict[str, Any]] = []
 
     def xs(s: pd.Series) -> list[Any]:
         return s.astype(str).tolist() if categorical_x else _list(s)
 
-    levels = sorted(df[colour].dropna().unique().tolist(), key=str) if colour else [None]
+    if colour:
+        present = df[colour].dropna().unique().tolist()
+        if pd.api.types.is_numeric_dtype(df[colour]):
+            levels: list[Any] = sorted(present)
+        else:
+            rank = {c: i for i, c in enumerate(declared_order(present, orders.get(colour)))}
+            levels = sorted(present, key=lambda v: rank[str(v)])
+    else:
+        levels = [None]
     continuous = colour is not None and pd.api.types.is_numeric_dtype(df[colour]) and len(levels) > 8
     if continuous:
         data.append(
@@ -483,6 +509,8 @@ def explore_figure(runs: pd.DataFrame, outcome: str, x: str, colour: str | None 
             }
         )
         means = sub.groupby(x, sort=True)[outcome].mean()
+        if categorical_x:  # in the declared order, not the alphabet's
+            means = means.reindex([c for c in categories if c in means.index])
         if len(means) > 1 and len(means) <= 30:
             data.append(
                 {
@@ -498,7 +526,10 @@ def explore_figure(runs: pd.DataFrame, outcome: str, x: str, colour: str | None 
                 }
             )
     layout = _layout(f"{outcome} by {x}" + (f" and {colour}" if colour else ""), None, outcome)
-    layout["xaxis"] = _axis(title={"text": x}, **({"type": "category"} if categorical_x else {}))
+    layout["xaxis"] = _axis(
+        title={"text": x},
+        **({"type": "category", "categoryorder": "array", "categoryarray": categories} if categorical_x else {}),
+    )
     layout["clickmode"] = "event"
     layout["height"] = 420
     return {"data": data, "layout": layout}

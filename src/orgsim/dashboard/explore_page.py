@@ -48,6 +48,15 @@ class Opened:
         return list(self.meta.get("factor_names") or [f["name"] for f in self.meta.get("factors", [])])
 
     @property
+    def orders(self) -> dict[str, list[Any]]:
+        """Each factor's levels in their declared order (labels where the spec gives them)."""
+        return {
+            f["name"]: list(f.get("labels") or f.get("values") or [])
+            for f in self.meta.get("factors", [])
+            if "name" in f
+        }
+
+    @property
     def outcomes(self) -> list[str]:
         return [o for o in self.meta.get("outcomes", []) if o in self.runs.columns]
 
@@ -104,8 +113,14 @@ def replay_run(opened: Opened, run_id: str) -> Replayed:
     return Replayed(run_id, bool(ok), message, res.firms, stored, row.iloc[0].to_dict() if len(row) else {})
 
 
+#: where the page looks for sweeps first (``orgsim sweep SPEC --out sweeps/NAME``)
+DEFAULT_ROOT = "sweeps"
+
+
 class ExploreState:
-    def __init__(self) -> None:
+    def __init__(self, root: str = DEFAULT_ROOT) -> None:
+        self.root = solara.reactive(root)  # the folder whose sweeps are listed
+        self.listing = solara.reactive(0)  # bumped to list the folder again
         self.path = solara.reactive("")
         self.opened: solara.Reactive[Opened | None] = solara.reactive(None)
         self.outcome: solara.Reactive[str | None] = solara.reactive(None)
@@ -159,21 +174,56 @@ class ExploreState:
         self.worker.submit(job)
 
 
+def list_stores(root: str) -> tuple[list[str], str | None]:
+    """The sweeps under folder ``root`` (paths relative to it) and a one-line note when none."""
+    folder = Path(root.strip() or ".").expanduser()
+    if not folder.is_dir():
+        return [], f"no folder {folder}: sweeps go where 'orgsim sweep SPEC --out {DEFAULT_ROOT}/NAME' writes them"
+    stores = find_stores(folder)
+    if not stores:
+        return [], f"no sweeps under {folder}: make one with 'orgsim sweep SPEC --out {folder}/NAME'"
+    return stores, None
+
+
 @solara.component
 def StorePicker(es: ExploreState):
-    stores = solara.use_memo(find_stores, [])
+    root = es.root.value
+    stores, note = solara.use_memo(lambda: list_stores(root), [root, es.listing.value])
+    opened = es.opened.value
+    current = None
+    if opened is not None:
+        for rel in stores:
+            if Path(root, rel).resolve() == Path(opened.path).resolve():
+                current = rel
+
+    def pick(rel: str | None) -> None:
+        if rel:
+            es.open(str(Path(root, rel)))
+
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.InputText(
-            "Sweep folder (orgsim sweep … --out DIR)",
-            value=es.path,
+            "Folder with sweeps",
+            value=es.root,
             continuous_update=False,
-            style={"min-width": "380px"},
+            style={"max-width": "320px"},
         )
-        solara.Button("Open", icon_name="mdi-folder-open", on_click=lambda: es.open(), color="primary")
-        if stores:
-            solara.Select(
-                "or a store found here", values=stores, value=None, on_value=es.open, style={"max-width": "260px"}
-            )
+        solara.Button(
+            icon_name="mdi-refresh",
+            on_click=lambda: es.listing.set(es.listing.value + 1),
+            icon=True,
+            classes=["orgsim-refresh"],
+        )
+        solara.Select(
+            f"Sweep ({len(stores)} found)",
+            values=stores,
+            value=current,
+            on_value=pick,
+            disabled=not stores,
+            style={"min-width": "320px"},
+            classes=["orgsim-sweeps"],
+        )
+    if note:
+        solara.Text(note, style={"font-size": "12px", "color": "#666"})
     if es.status.value:
         solara.ProgressLinear(True)
         solara.Text(es.status.value)
@@ -193,7 +243,8 @@ def OutcomeView(es: ExploreState, opened: Opened):
     valid = outcome in opened.runs.columns and x in opened.runs.columns
     second = colour if colour != NONE and colour != x else None
     spec = solara.use_memo(
-        lambda: charts.explore_figure(opened.runs, outcome, x, second) if valid else None, [opened, outcome, x, second]
+        lambda: charts.explore_figure(opened.runs, outcome, x, second, opened.orders) if valid else None,
+        [opened, outcome, x, second],
     )
     if spec is None:
         return

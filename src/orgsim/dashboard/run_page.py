@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import solara
@@ -11,6 +12,7 @@ from orgsim.dashboard import charts
 from orgsim.dashboard.state import (
     GROUP_TITLES,
     PARAM_GROUPS,
+    SPEED_RANGE,
     Frame,
     RunState,
     current_value,
@@ -26,6 +28,32 @@ def scenario_names() -> list[str]:
     from orgsim.scenario.files import available
 
     return list(available())
+
+
+@solara.component
+def SliderNumber(
+    label: str,
+    value: float,
+    lo: float,
+    hi: float,
+    step: float,
+    on_value: Callable[[float], Any],
+    classes: list[str] | None = None,
+):
+    """A slider with its value beside it in a number field: drag the slider or type a number
+    (a number outside the parameter's range gets the page's one-line message)."""
+    with solara.Row(gap="8px", style={"align-items": "center"}, classes=["orgsim-slider", *(classes or [])]):
+        with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
+            solara.SliderFloat(label, value=float(value), min=lo, max=hi, step=step, on_value=on_value)
+        solara.InputFloat(
+            "",
+            value=float(value),
+            on_value=lambda v: on_value(float(v)) if v is not None else None,
+            dense=True,
+            hide_details=True,
+            classes=["orgsim-slider-value"],
+            style={"max-width": "78px", "flex": "0 0 78px"},
+        )
 
 
 @solara.component
@@ -51,11 +79,11 @@ def ParamInput(st: RunState, name: str, base: Any):
         solara.InputInt(label, value=int(value), on_value=lambda v: st.set_param(name, v), dense=True)
     elif spec.slider:
         lo, hi = spec.slider_bounds()
-        solara.SliderFloat(
+        SliderNumber(
             label,
             value=float(value),
-            min=lo,
-            max=hi,
+            lo=lo,
+            hi=hi,
             step=0.01 if hi - lo <= 1.0 else 0.02,
             on_value=lambda v: st.set_param(name, round(float(v), 4)),
         )
@@ -137,7 +165,15 @@ def Controls(st: RunState):
             color="primary",
             disabled=playing or building or finished,
         )
-    solara.SliderFloat("Speed (quarters per second)", value=st.speed, min=0.5, max=20.0, step=0.5)
+    SliderNumber(
+        "Speed (quarters per second)",
+        value=st.speed.value,
+        lo=SPEED_RANGE[0],
+        hi=SPEED_RANGE[1],
+        step=0.5,
+        on_value=st.set_speed,
+        classes=["orgsim-speed"],
+    )
     if building:
         solara.Info(st.status.value, dense=True)
     if st.pending and not st.error.value:

@@ -158,12 +158,13 @@ def current_value(cfg: ScenarioConfig, name: str) -> Any:
 
 
 def _current_kernel_context() -> Any:
-    try:
-        from solara.server import kernel_context
+    """The browser session's kernel context, or None without one (solara.render in tests, a
+    notebook: reactive values are then global)."""
+    from solara.server import kernel_context
 
-        return kernel_context.get_current_context()
-    except Exception:  # no server (solara.render in tests, a notebook): reactive values are global
+    if not kernel_context.has_current_context():
         return None
+    return kernel_context.get_current_context()
 
 
 class Worker:
@@ -184,8 +185,7 @@ class Worker:
         self._thread = threading.Thread(target=self._loop, name=f"orgsim-{name}", daemon=True)
         self._thread.start()
         if self._context is not None:
-            with contextlib.suppress(Exception):
-                self._context.on_close(self.stop)
+            self._context.on_close(self.stop)
 
     def submit(self, job: Callable[[], None]) -> None:
         with self._lock:
@@ -214,9 +214,10 @@ class Worker:
                 with ctx:
                     job()
             except Exception as err:  # pragma: no cover - jobs catch their own errors
+                # not hidden: the traceback goes to the server's log, one line to the page
                 log.exception("dashboard job failed")
                 if self._on_error is not None:
-                    with contextlib.suppress(Exception), ctx:
+                    with ctx:
                         self._on_error(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
             finally:
                 with self._lock:
@@ -267,6 +268,9 @@ class Frame:
 
 
 # -- the Run page's state and actions --------------------------------------------------------------
+
+#: quarters per second while playing (the speed control's range)
+SPEED_RANGE = (0.5, 20.0)
 
 
 class RunState:
@@ -421,6 +425,17 @@ class RunState:
 
     def pause(self) -> None:
         self.playing.set(False)
+
+    def set_speed(self, value: float) -> bool:
+        """Quarters per second while playing; a value outside SPEED_RANGE is a one-line message."""
+        lo, hi = SPEED_RANGE
+        if not lo <= float(value) <= hi:
+            self.error.set(f"speed: must be between {lo:g} and {hi:g} quarters per second, got {value:g}")
+            return False
+        self.speed.set(float(value))
+        if self.error.value and self.error.value.startswith("speed:"):
+            self.error.set(None)
+        return True
 
     def _play_loop(self) -> None:
         while self.playing.value:
