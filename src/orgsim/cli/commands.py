@@ -32,9 +32,10 @@ EPILOG = """\
 examples:
   orgsim scenarios                                     list the shipped scenarios
   orgsim run baseline                                  run the calibrated baseline (writes runs/baseline)
+  orgsim run baseline --customers 500                  writes runs/baseline-<config hash>: overrides never share a folder
   orgsim run digital_shift --seed 7 --out runs/ds7     a shipped scenario with another seed
   orgsim run my_scenario.toml --firms 12 --customers 100000
-  orgsim run baseline --set levers.shadow_it_cap=0.4 --set environment.pressure='[[0, 0.3], [40, 0.9]]'
+  orgsim run baseline --set levers.roi_mandate=0.75 --set environment.pressure='[[0, 0.3], [40, 0.9]]'
   orgsim plot runs/ds7                                 PNG charts into runs/ds7/plots
   orgsim params --markdown                             every parameter as a Markdown table
   orgsim validate --quick                              the patterns P1-P11 with knockouts (smoke size)
