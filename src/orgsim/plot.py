@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgsim.model.roles import PAIR_NAMES
+from orgsim.model.roles import ROLES as role_names
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-ROLES = (("cmo", "CMO"), ("cio", "CIO"), ("cfo", "CFO"))
+ROLES = tuple((r, r.upper()) for r in role_names)
 ROLE_COLOURS = {"cmo": "#d62728", "cio": "#1f77b4", "cfo": "#2ca02c"}
 BUDGET_LINES = (
     ("budget_marketing", "marketing campaigns (CMO)", "#d62728"),
@@ -26,10 +29,9 @@ BUDGET_LINES = (
     ("budget_finance", "finance (CFO)", "#2ca02c"),
     ("conflict_loss", "lost to conflict", "#7f7f7f"),
 )
-PAIRS = (
-    ("coop_cmo_cio", "CMO–CIO", "#9467bd"),
-    ("coop_cmo_cfo", "CMO–CFO", "#8c564b"),
-    ("coop_cio_cfo", "CIO–CFO", "#17becf"),
+PAIRS = tuple(
+    (f"coop_{pair}", pair.upper().replace("_", "–"), colour)
+    for pair, colour in zip(PAIR_NAMES, ("#9467bd", "#8c564b", "#17becf"), strict=True)
 )
 CAPABILITIES = (
     ("data_integration", "data integration"),

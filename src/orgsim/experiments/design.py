@@ -290,7 +290,7 @@ def expand(spec: Spec) -> DesignTable:
         ]
         for combo in itertools.product(*levels):
             stored.append(
-                {n: (label if label is not None else _storable(v)) for n, (label, v) in zip(names, combo, strict=True)}
+                {n: (label if label is not None else storable(v)) for n, (label, v) in zip(names, combo, strict=True)}
             )
             overrides.append({f.name: param_value(f.name, v) for f, (_, v) in zip(spec.factors, combo, strict=True)})
         return DesignTable(names, stored, overrides, None)
@@ -302,7 +302,7 @@ def expand(spec: Spec) -> DesignTable:
     return DesignTable(names, stored, overrides, problem(spec))
 
 
-def _storable(value: Any) -> Any:
+def storable(value: Any) -> Any:
     """A level as a table cell: scalars as they are, a path as compact text."""
     if isinstance(value, list):
         return ";".join(f"{q:g}:{v:g}" for q, v in value)

@@ -231,7 +231,7 @@ def plan(spec_path: str | Path) -> Plan:
     for f in spec.factors:
         entry: dict[str, Any] = {"name": f.param, "parameter": f.name, "role": f.role}
         if f.values is not None:
-            entry["values"] = [ex._storable(v) for v in f.values]
+            entry["values"] = [ex.storable(v) for v in f.values]
         if f.range is not None:
             entry["range"] = list(f.range)
         if f.labels is not None:

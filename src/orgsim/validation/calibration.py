@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgsim.model.roles import ROLES
 from orgsim.scenario.schema import GROUPS, SRC_CAL
 
 #: the capability stocks whose growth rates set their steady-state level: growth -> (level column, start parameter)
@@ -34,7 +35,6 @@ STOCKS = {
     "analytics_growth": ("analytics", "analytics_start"),
     "experience_growth": ("experience", "experience_start"),
 }
-ROLES = ("cmo", "cio", "cfo")
 
 
 def calibrated_parameters() -> list[str]:
