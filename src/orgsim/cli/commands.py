@@ -491,82 +491,28 @@ def _fmt_bound(value: Any) -> str:
     return _fmt_number(value)
 
 
-def _bounds(metadata: Sequence[Any]) -> str:
-    lo = hi = None
-    lo_open = hi_open = False
-    for item in metadata:
-        for attr, is_lo, is_open in (
-            ("ge", True, False),
-            ("gt", True, True),
-            ("le", False, False),
-            ("lt", False, True),
-        ):
-            bound = getattr(item, attr, None)
-            if bound is None:
-                continue
-            if is_lo:
-                lo, lo_open = bound, is_open
-            else:
-                hi, hi_open = bound, is_open
-    if lo is None and hi is None:
-        return ""
-    if hi is None:
-        return f"{'>' if lo_open else '≥'} {_fmt_bound(lo)}"
-    if lo is None:
-        return f"{'<' if hi_open else '≤'} {_fmt_bound(hi)}"
-    return f"{'(' if lo_open else '['}{_fmt_bound(lo)}, {_fmt_bound(hi)}{')' if hi_open else ']'}"
-
-
-def _annotated_bounds(tp: Any) -> str:
-    from typing import Annotated, get_args, get_origin
-
-    if get_origin(tp) is Annotated:
-        _, *meta = get_args(tp)
-        flat: list[Any] = []
-        for m in meta:
-            flat.extend(getattr(m, "metadata", None) or [m])
-        return _bounds(flat)
-    return ""
-
-
-def param_range(field: Any) -> str:
-    """The allowed range of a pydantic field: interval, Literal choices, bool, or keyframe value range."""
-    from typing import Literal, get_args, get_origin
-
-    tp = field.annotation
-    if get_origin(tp) is Literal:
-        return " or ".join(_fmt_value(c) for c in get_args(tp))
-    if tp is bool:
-        return "true or false"
-    if get_origin(tp) is list:  # keyframe path: list[tuple[quarter, value]]
-        (pair,) = get_args(tp)
-        _, value_type = get_args(pair)
-        values = _annotated_bounds(value_type) or "any"
-        return f"keyframes, values in {values}"
-    return _bounds(field.metadata)
+def _fmt_range_value(value: Any) -> str:
+    return _fmt_value(value) if isinstance(value, str) else _fmt_bound(value)
 
 
 def param_rows() -> list[dict[str, str]]:
-    """Every parameter of the scenario schema, in declaration order."""
-    from orgsim.scenario.schema import GROUPS
+    """Every parameter of the scenario schema, in declaration order (from orgsim.scenario.specs)."""
+    from orgsim.scenario.specs import param_specs
 
-    rows = []
-    for group, cls in GROUPS.items():
-        for name, field in cls.model_fields.items():
-            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            rows.append(
-                {
-                    "group": group,
-                    "name": name,
-                    "parameter": f"{group}.{name}",
-                    "meaning": field.description or "",
-                    "unit": str(extra.get("unit", "")),
-                    "default": _fmt_value(field.default),
-                    "range": param_range(field),
-                    "source": str(extra.get("source", "")),
-                }
-            )
-    return rows
+    return [
+        {
+            "group": spec.group,
+            "name": spec.name,
+            "parameter": spec.dotted,
+            "meaning": spec.description,
+            "unit": spec.unit,
+            "default": _fmt_value(spec.default),
+            "range": spec.range_text(_fmt_range_value),
+            "source": spec.source,
+        }
+        for spec in param_specs().values()
+        if spec.group
+    ]
 
 
 def params_markdown() -> str:
