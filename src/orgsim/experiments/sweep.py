@@ -532,7 +532,11 @@ def describe(path: str | Path) -> str:
     failed = len(recs) - ok
     missing = meta["n_runs"] - len(recs)
     design = read_design(path)
-    return (
+    text = (
         f"{meta['name']}: {meta['design']['kind']} design, {len(design)} points x {meta['replications']} "
         f"replications = {meta['n_runs']} runs; {ok} ok, {failed} failed, {missing} missing"
     )
+    versions = code_versions(path)
+    if len(versions) > 1:  # mixed on purpose (--allow-code-change): say so every time
+        text += "; ok runs by code version: " + ", ".join(f"{v} {n}" for v, n in sorted(versions.items()))
+    return text
