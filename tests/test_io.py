@@ -107,3 +107,40 @@ def test_git_commit_outside_a_repository(tmp_path: Path) -> None:
     assert io.git_commit(tmp_path) is None
     commit = io.git_commit()
     assert commit is None or len(commit) == 40
+
+
+def test_check_run_folder(results: orgsim.Results, tmp_path: Path) -> None:
+    chash, seed = config_hash(results.config), results.seed
+    assert io.check_run_folder(tmp_path / "absent", chash, seed) == "new"
+    (tmp_path / "empty").mkdir()
+    assert io.check_run_folder(tmp_path / "empty", chash, seed) == "new"
+    out = write_run(results, tmp_path / "run")
+    assert io.check_run_folder(out, chash, seed) == "same"
+    with pytest.raises(OutputError, match=r"holds another run \(scenario 'baseline', seed 11"):
+        io.check_run_folder(out, chash, seed + 1)
+    with pytest.raises(OutputError, match="another run"):
+        io.check_run_folder(out, "0" * 64, seed)
+    assert io.check_run_folder(out, "0" * 64, seed, overwrite=True) == "replace"
+    (out / "run.json").unlink()
+    with pytest.raises(OutputError, match="an incomplete run"):
+        io.check_run_folder(out, chash, seed)
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not a run's"):
+        io.check_run_folder(out, chash, seed)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="not a folder"):
+        io.check_run_folder(tmp_path / "file", chash, seed)
+
+
+def test_clear_run_folder_removes_only_the_run(results: orgsim.Results, tmp_path: Path) -> None:
+    out = write_run(results, tmp_path / "run")
+    (out / "plots").mkdir()
+    (out / "plots" / "overview.png").write_bytes(b"png")
+    (out / "notes.txt").write_text("mine")
+    io.clear_run_folder(out)
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_run_json_names_the_code_version(results: orgsim.Results, tmp_path: Path) -> None:
+    meta = json.loads((write_run(results, tmp_path) / "run.json").read_text())
+    assert meta["code_version"] == io.code_version() and meta["code_version"].startswith(orgsim.__version__)
