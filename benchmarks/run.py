@@ -476,13 +476,22 @@ def bench_sweep(s: Sizes) -> dict[str, Any]:
     return res
 
 
-# -- h. the dashboard in a browser: step plus chart refresh -----------------------------------
+# -- h. the dashboard in a browser: first chart, step plus chart refresh -----------------------
 def bench_dashboard(s: Sizes) -> dict[str, Any]:
-    """Run the browser test (solara run + Debian Chromium) and read the step timing it writes."""
+    """Run the browser test (solara run + Chromium driven by Playwright) and read the timings it
+    writes: the first chart after opening the page, and steps with their chart refresh."""
     import tempfile
 
     if not s.dashboard:
         return {"error": "not run at --quick sizes (the test suite runs the browser test itself)"}
+    browser = subprocess.run(
+        [sys.executable, "-m", "orgsim.dashboard.browser", "--install", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if browser.returncode != 0:
+        return {"error": browser.stderr.strip() or "no Chromium"}
 
     with tempfile.TemporaryDirectory() as shots:
         proc = subprocess.run(
@@ -723,13 +732,20 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dic
     gx = g["executors"]
     sweep_speed = gx["2 processes"]["rate_marginal"] / gx["serial"]["rate_marginal"]
     if "median_ms" in h:
+        first = h.get("first_chart_s") or [float("nan")]
         L.append(
-            f"| dashboard: step + chart refresh ≤ 150 ms (baseline, browser) | {h['median_ms']} ms median of "
-            f"{len(h['steps_ms'])} steps (max {h['max_ms']} ms) | {verdict(h['median_ms'] <= 150)} |"
+            f"| dashboard: first chart ≤ 3 s after opening the page (first visit after start-up, and later) | "
+            f"{' s, '.join(f'{t:.1f}' for t in first)} s | {verdict(max(first) <= 3.0)} |"
+        )
+        L.append(
+            f"| dashboard: step + chart refresh ≤ 150 ms median, ≤ 250 ms 95th percentile (baseline, browser) | "
+            f"{h['median_ms']} ms median, {h.get('p95_ms', h['max_ms'])} ms p95 of {len(h['steps_ms'])} steps "
+            f"(max {h['max_ms']} ms) | {verdict(h['median_ms'] <= 150 and h.get('p95_ms', h['max_ms']) <= 250)} |"
         )
     else:
         L.append(
-            f"| dashboard: step + chart refresh ≤ 150 ms (baseline, browser) | not measured: {h.get('error')} | **not met** |"
+            f"| dashboard: first chart ≤ 3 s; step + chart refresh ≤ 150 ms median, ≤ 250 ms p95 | "
+            f"not measured: {h.get('error')} | **not met** |"
         )
     L.append(
         f"| `orgsim sweep`: 2 processes ≥ 1.8× serial (runs/s, store included) | {sweep_speed:.2f}× "
@@ -879,17 +895,28 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dic
     L.append(f"Stored runs tables identical to the serial sweep's: {g['same_results']}.")
     L.append("")
 
-    L.append("## h. Dashboard: a step plus the chart refresh in the browser")
+    L.append("## h. Dashboard: the first chart, a step plus the chart refresh in the browser")
     L.append("")
     if "median_ms" in h:
+        first = h.get("first_chart_s") or []
         L.append(
-            "The browser test (`tests/test_dashboard_browser.py`: `solara run app.py`, Debian's Chromium driven by "
-            f"Playwright, offline) clicks Step on the Run page and stops the clock when the quarter label and the "
-            f"run figure (7 panels, one plotly figure updated in place) have redrawn; {h['scenario']}. "
-            f"Milliseconds per step: {', '.join(str(t) for t in h['steps_ms'])} (median {h['median_ms']}, max "
-            f"{h['max_ms']}; load average during the test {', '.join(str(x) for x in h['load_average'])}). "
-            "On the server a step is about 1 ms of model, 0.2 ms reading its record and 10 ms building and "
-            "sending the figure update; the rest is the round trip and plotly redrawing the panels in Chromium."
+            "The browser test (`tests/test_dashboard_browser.py`: `solara run app.py`, Chromium driven by "
+            "Playwright, offline) opens the page and stops the clock when the Run page's chart is drawn at "
+            f"quarter 0: {', '.join(f'{t:.2f}' for t in first)} s (the first visit after the server started, then "
+            "a later visit with the page's files in the browser's cache). The server imports the pages and runs "
+            "the compiled model once before it listens; the chart loads plotly.js's basic bundle (1.2 MB, about "
+            "0.25 s to start in Chromium here; the full bundle that plotly's FigureWidget sends through the "
+            "websocket on every visit is 4.8 MB and about 1.1 s)."
+        )
+        L.append("")
+        L.append(
+            f"It then clicks Step on the Run page and stops the clock when the quarter label and the run figure "
+            f"(7 panels, one plotly.js chart redrawn with `Plotly.react`) have redrawn; {h['scenario']}. "
+            f"Milliseconds per step: {', '.join(str(t) for t in h['steps_ms'])} (median {h['median_ms']}, 95th "
+            f"percentile {h.get('p95_ms', '?')}, max {h['max_ms']}; load average during the test "
+            f"{', '.join(str(x) for x in h['load_average'])}). On the server a step is about 1 ms of model, 0.2 ms "
+            "reading its record and about 2 ms building and sending the figure (one message); the rest is the "
+            "round trip and plotly.js redrawing the panels in Chromium (40-90 ms measured alone)."
         )
     else:
         L.append(f"Not measured: {h.get('error')}")
