@@ -509,6 +509,59 @@ def bench_dashboard(s: Sizes) -> dict[str, Any]:
         return json.loads(timing.read_text())
 
 
+def dashboard_rows(h: dict[str, Any]) -> list[str]:
+    """Section h's rows of the targets table."""
+    out: list[str] = []
+    if "median_ms" in h:
+        first = h.get("first_chart_s") or [float("nan")]
+        out.append(
+            f"| dashboard: first chart ≤ 3 s after opening the page (first visit after start-up, and later) | "
+            f"{' s, '.join(f'{t:.1f}' for t in first)} s | {verdict(max(first) <= 3.0)} |"
+        )
+        out.append(
+            f"| dashboard: step + chart refresh ≤ 150 ms median, ≤ 250 ms 95th percentile (baseline, browser) | "
+            f"{h['median_ms']} ms median, {h.get('p95_ms', h['max_ms'])} ms p95 of {len(h['steps_ms'])} steps "
+            f"(max {h['max_ms']} ms) | {verdict(h['median_ms'] <= 150 and h.get('p95_ms', h['max_ms']) <= 250)} |"
+        )
+    else:
+        out.append(
+            f"| dashboard: first chart ≤ 3 s; step + chart refresh ≤ 150 ms median, ≤ 250 ms p95 | "
+            f"not measured: {h.get('error')} | **not met** |"
+        )
+    return out
+
+
+def dashboard_section(h: dict[str, Any]) -> list[str]:
+    """Section h's text (heading and paragraphs)."""
+    out: list[str] = []
+    out.append("## h. Dashboard: the first chart, a step plus the chart refresh in the browser")
+    out.append("")
+    if "median_ms" in h:
+        first = h.get("first_chart_s") or []
+        out.append(
+            "The browser test (`tests/test_dashboard_browser.py`: `solara run app.py`, Chromium driven by "
+            "Playwright, offline) opens the page and stops the clock when the Run page's chart is drawn at "
+            f"quarter 0: {', '.join(f'{t:.2f}' for t in first)} s (the first visit after the server started, then "
+            "a later visit with the page's files in the browser's cache). The server imports the pages and runs "
+            "the compiled model once before it listens; the chart loads plotly.js's basic bundle (1.2 MB, about "
+            "0.25 s to start in Chromium here; the full bundle that plotly's FigureWidget sends through the "
+            "websocket on every visit is 4.8 MB and about 1.1 s)."
+        )
+        out.append("")
+        out.append(
+            f"It then clicks Step on the Run page and stops the clock when the quarter label and the run figure "
+            f"(7 panels, one plotly.js chart redrawn with `Plotly.react`) have redrawn; {h['scenario']}. "
+            f"Milliseconds per step: {', '.join(str(t) for t in h['steps_ms'])} (median {h['median_ms']}, 95th "
+            f"percentile {h.get('p95_ms', '?')}, max {h['max_ms']}; load average during the test "
+            f"{', '.join(str(x) for x in h['load_average'])}). On the server a step is about 1 ms of model, 0.2 ms "
+            "reading its record and about 2 ms building and sending the figure (one message); the rest is the "
+            "round trip and plotly.js redrawing the panels in Chromium (40-90 ms measured alone)."
+        )
+    else:
+        out.append(f"Not measured: {h.get('error')}")
+    return out
+
+
 # -- f. cold and warm start of the compiled code ----------------------------------------------
 def bench_jit(s: Sizes) -> dict[str, Any]:
     import tempfile
@@ -731,22 +784,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dic
     L.append(f"| batch: per-run overhead ≤ 5 % | {100 * overhead:.1f} % | {verdict(overhead <= 0.05)} |")
     gx = g["executors"]
     sweep_speed = gx["2 processes"]["rate_marginal"] / gx["serial"]["rate_marginal"]
-    if "median_ms" in h:
-        first = h.get("first_chart_s") or [float("nan")]
-        L.append(
-            f"| dashboard: first chart ≤ 3 s after opening the page (first visit after start-up, and later) | "
-            f"{' s, '.join(f'{t:.1f}' for t in first)} s | {verdict(max(first) <= 3.0)} |"
-        )
-        L.append(
-            f"| dashboard: step + chart refresh ≤ 150 ms median, ≤ 250 ms 95th percentile (baseline, browser) | "
-            f"{h['median_ms']} ms median, {h.get('p95_ms', h['max_ms'])} ms p95 of {len(h['steps_ms'])} steps "
-            f"(max {h['max_ms']} ms) | {verdict(h['median_ms'] <= 150 and h.get('p95_ms', h['max_ms']) <= 250)} |"
-        )
-    else:
-        L.append(
-            f"| dashboard: first chart ≤ 3 s; step + chart refresh ≤ 150 ms median, ≤ 250 ms p95 | "
-            f"not measured: {h.get('error')} | **not met** |"
-        )
+    L += dashboard_rows(h)
     L.append(
         f"| `orgsim sweep`: 2 processes ≥ 1.8× serial (runs/s, store included) | {sweep_speed:.2f}× "
         f"({gx['2 processes']['rate_marginal']:.2f} vs {gx['serial']['rate_marginal']:.2f} runs/s) | {verdict(sweep_speed >= 1.8)} |"
@@ -895,31 +933,7 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dic
     L.append(f"Stored runs tables identical to the serial sweep's: {g['same_results']}.")
     L.append("")
 
-    L.append("## h. Dashboard: the first chart, a step plus the chart refresh in the browser")
-    L.append("")
-    if "median_ms" in h:
-        first = h.get("first_chart_s") or []
-        L.append(
-            "The browser test (`tests/test_dashboard_browser.py`: `solara run app.py`, Chromium driven by "
-            "Playwright, offline) opens the page and stops the clock when the Run page's chart is drawn at "
-            f"quarter 0: {', '.join(f'{t:.2f}' for t in first)} s (the first visit after the server started, then "
-            "a later visit with the page's files in the browser's cache). The server imports the pages and runs "
-            "the compiled model once before it listens; the chart loads plotly.js's basic bundle (1.2 MB, about "
-            "0.25 s to start in Chromium here; the full bundle that plotly's FigureWidget sends through the "
-            "websocket on every visit is 4.8 MB and about 1.1 s)."
-        )
-        L.append("")
-        L.append(
-            f"It then clicks Step on the Run page and stops the clock when the quarter label and the run figure "
-            f"(7 panels, one plotly.js chart redrawn with `Plotly.react`) have redrawn; {h['scenario']}. "
-            f"Milliseconds per step: {', '.join(str(t) for t in h['steps_ms'])} (median {h['median_ms']}, 95th "
-            f"percentile {h.get('p95_ms', '?')}, max {h['max_ms']}; load average during the test "
-            f"{', '.join(str(x) for x in h['load_average'])}). On the server a step is about 1 ms of model, 0.2 ms "
-            "reading its record and about 2 ms building and sending the figure (one message); the rest is the "
-            "round trip and plotly.js redrawing the panels in Chromium (40-90 ms measured alone)."
-        )
-    else:
-        L.append(f"Not measured: {h.get('error')}")
+    L += dashboard_section(h)
     L.append("")
     if i is not None:
         L += startup_section(i)
