@@ -246,7 +246,10 @@ def check_run_folder(out_dir: str | os.PathLike[str], chash: str, seed: int, ove
     if names - RUN_ENTRIES:
         raise OutputError(f"{out}: exists and holds files that are not a run's; choose another --out")
     if isinstance(old, dict):
-        what = f"another run (scenario {old.get('scenario')!r}, seed {old.get('seed')}, config {str(old.get('config_hash'))[:8]})"
+        what = (
+            f"another run (scenario {old.get('scenario')!r}, seed {old.get('seed')}, config "
+            f"{str(old.get('config_hash'))[:8]}; this one: seed {seed}, config {chash[:8]})"
+        )
     else:
         what = "an incomplete run"
     raise OutputError(f"{out}: holds {what}; choose another --out or pass --overwrite to replace it")
