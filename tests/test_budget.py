@@ -371,3 +371,10 @@ def test_a_market_that_loses_every_budget_runs():
         conflict_loss=1.0, **zero,
     )  # fmt: skip
     assert np.isfinite(res.firms.drop(columns=["run_id", "scenario"]).to_numpy(dtype=float)).all()
+
+
+def test_contest_strength_is_claim_times_influence_times_evidence():
+    out = np.full(3, np.nan)
+    budget.contest_strength(INFLUENCE[1], 0.4, BASE, out)
+    claims = np.array([BASE.claim_cmo, BASE.claim_cio, BASE.claim_cfo])
+    assert_allclose(out, claims * INFLUENCE[1] * np.array([1.0 + BASE.roi_evidence * 0.4, 1.0, 1.0]))

@@ -36,8 +36,9 @@ def _out(fn, *args) -> np.ndarray:
     return out
 
 
-def _credit(coop, p=P, *, dep=NONE, own=OWN, crit=CRIT, briefed=True) -> np.ndarray:
-    return _out(influence.credit, own, crit, np.asarray(dep, float), np.asarray(coop, float), briefed, p)
+def _credit(coop, p=P, *, dep=NONE, own=OWN, crit=CRIT, briefed=True, spent=NONE) -> np.ndarray:
+    args = (own, crit, np.asarray(dep, float), np.asarray(coop, float), briefed, np.asarray(spent, float), p)
+    return _out(influence.credit, *args)
 
 
 def _update(before, credits, rate) -> np.ndarray:
@@ -166,11 +167,27 @@ def test_credit_zero_joint_weight_cooperation_only_costs():
 
 def test_credit_never_negative():
     rng = np.random.default_rng(0)
-    p = P._replace(joint_credit=5.0, coordination_cost=1.0)
+    p = P._replace(joint_credit=5.0, coordination_cost=1.0, effort_time_cost=1.0)
     for _ in range(30):
         coop = (rng.random(3) < 0.5).astype(float)
-        out = _credit(coop, p, own=rng.random(3), crit=rng.random(3) * 5, briefed=bool(rng.random() < 0.5))
+        out = _credit(coop, p, own=rng.random(3), crit=rng.random(3) * 5, briefed=bool(rng.random() < 0.5),
+                      spent=rng.random(3))  # fmt: skip
         assert np.all(out >= 0)
+
+
+def test_political_effort_costs_own_domain_credit_like_a_link():
+    """Effort spent in the round's quarter takes ``effort_time_cost`` per unit from the own-domain
+    term, added to the coordination cost; joint credit and dependence are untouched."""
+    p = P._replace(coordination_cost=0.2, effort_time_cost=0.3)
+    spent = np.array([0.5, 1.0, 0.0])
+    base = CRIT * OWN
+    assert_allclose(_credit(NONE, p, spent=spent), base * (1 - 0.3 * spent))
+    together, together_spent = _credit([1, 0, 0], p), _credit([1, 0, 0], p, spent=spent)
+    assert_allclose(together - together_spent, base * 0.3 * spent)
+    dep = np.array([0.0, 0.2, 0.0])
+    assert_allclose(_credit(NONE, p, dep=dep, spent=spent) - _credit(NONE, p, spent=spent), dep)
+    # no effort spent (outside a budget round) or no time cost: the old credit
+    assert_allclose(_credit([1, 1, 0], p), _credit([1, 1, 0], p._replace(effort_time_cost=0.0), spent=spent))
 
 
 # -- update --------------------------------------------------------------------------------------
@@ -224,8 +241,8 @@ def test_update_zero_credit_keeps_influence():
 BEFORE = np.array([0.3, 0.45, 0.25])
 
 
-def _gain(coop, p=P, *, briefed=True, before=BEFORE, dep=NONE) -> np.ndarray:
-    args = (OWN, CRIT, np.asarray(dep, float), np.asarray(coop, float), briefed, before, p)
+def _gain(coop, p=P, *, briefed=True, before=BEFORE, dep=NONE, spent=NONE) -> np.ndarray:
+    args = (OWN, CRIT, np.asarray(dep, float), np.asarray(coop, float), briefed, np.asarray(spent, float), before, p)
     return _out(influence.gain, *args)
 
 
@@ -264,3 +281,9 @@ def test_gain_briefing_helps_the_cmo():
 
 def test_gain_zero_at_rate_zero():
     assert_allclose(_gain([1, 1, 0], P._replace(rate=0.0)), NONE, atol=1e-15)
+
+
+def test_gain_political_effort_costs_influence():
+    spent = np.array([1.0, 0.0, 0.0])
+    p = P._replace(effort_time_cost=0.25)
+    assert _gain(NONE, p, spent=spent)[CMO] < _gain(NONE, p)[CMO]

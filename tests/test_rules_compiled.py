@@ -16,7 +16,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from orgsim.model.market import params_of
-from orgsim.model.rules import budget, capabilities, choice, influence, interaction, learning
+from orgsim.model.rules import budget, capabilities, choice, influence, interaction, learning, politics
 from orgsim.scenario.files import load
 
 PARAMS = params_of(load("baseline"))
@@ -55,6 +55,8 @@ def budget_body(strength, exponent, effort, trust, pressure, analytics, experien
                 shadow_on, revenue, influence_row, roi, p):  # fmt: skip
     shares = np.empty(strength.shape[0])
     budget.tullock_shares(strength, exponent, shares)
+    base = np.empty(3)
+    budget.contest_strength(influence_row, roi, p, base)
     loss = budget.conflict_loss_share(effort, trust, p.conflict_loss)
     c = budget.tech_claim(pressure, analytics, experience, p.beta_personalisation, p.beta_experience, p.claim_max)
     money = np.empty(8)
@@ -62,11 +64,11 @@ def budget_body(strength, exponent, effort, trust, pressure, analytics, experien
     round_money = np.empty(8)
     budget.budget_round(revenue, domain, influence_row, effort, roi, trust, governed, analytics, experience,
                         pressure, p, round_money)  # fmt: skip
-    return shares, loss, c, money, round_money, domain
+    return shares, loss, c, money, round_money, domain, base
 
 
 def influence_body(pressure, threat, climate, quality, revenue, year_ago, experience, margin, it_marketing, budget_,
-                   coop, briefed, before, p):  # fmt: skip
+                   coop, briefed, spent, before, p):  # fmt: skip
     crit = np.empty(3)
     influence.criticality(pressure, threat, climate, quality, revenue, year_ago, p, crit)
     own = np.empty(3)
@@ -74,11 +76,11 @@ def influence_body(pressure, threat, climate, quality, revenue, year_ago, experi
     dep = np.empty(3)
     influence.dependence(it_marketing, budget_, p, dep)
     credits = np.empty(3)
-    influence.credit(own, crit, dep, coop, briefed, p, credits)
+    influence.credit(own, crit, dep, coop, briefed, spent, p, credits)
     after = np.empty(3)
     influence.update(before, credits, p.rate, after)
     g = np.empty(3)
-    influence.gain(own, crit, dep, coop, briefed, before, p, g)
+    influence.gain(own, crit, dep, coop, briefed, spent, before, p, g)
     return crit, own, dep, credits, after, g
 
 
@@ -121,14 +123,33 @@ def choice_body(quality, experience, analytics, pressure, own, taste, counts, u,
     return product, gap, w_scale, picked
 
 
-BODIES = (budget_body, influence_body, learning_body, capabilities_body, interaction_body, choice_body)
+def politics_body(crit, own, trust, joint, strength, effort, believed, exponent, p):
+    value = np.empty(3)
+    cost = np.empty(3)
+    politics.stakes(crit, own, trust, p, value, cost)
+    v0 = politics.contest_value(p.stake, p.contested, crit, 0)
+    share = politics.own_credit_share(crit, own, 1)
+    c0 = politics.effort_cost(p.time_cost, share, v0, p.conflict_loss, trust)
+    weight = np.empty((3, 3))
+    politics.peer_weights(p.shared_stake, joint, weight)
+    rivals, weighted = politics.believed_rivals(believed, weight, 0, exponent)
+    u = politics.expected_payoff(0.3, strength[0], rivals, weighted, value[0], cost[0], exponent)
+    br = politics.best_response(strength[0], rivals, weighted, value[0], cost[0], exponent)
+    step = politics.smoothed(effort[0], br, p.rate)
+    politics.move_efforts(strength, effort, believed, weight, value, cost, exponent, p.rate)
+    politics.observe_bids(strength, effort, believed, p.decay)
+    total = politics.believed_total(believed, 2)
+    return value, cost, v0, c0, weight, rivals, weighted, u, br, step, total
+
+
+BODIES = (budget_body, influence_body, learning_body, capabilities_body, interaction_body, choice_body, politics_body)
 JIT = {body: numba.njit(body) for body in BODIES}
 
 
 def test_every_rule_is_exercised_compiled():
     """Every rule of every rule module is called by one of the bodies above."""
     sources = "\n".join(inspect.getsource(b) for b in BODIES)
-    for module in (budget, capabilities, choice, influence, interaction, learning):
+    for module in (budget, capabilities, choice, influence, interaction, learning, politics):
         for name, fn in vars(module).items():
             if callable(fn) and getattr(fn, "__module__", None) == module.__name__ and not isinstance(fn, type):
                 assert f"{module.__name__.rsplit('.', 1)[1]}.{name}(" in sources, name
@@ -154,7 +175,8 @@ def test_budget_rules_compiled_match_plain(variant):
             float(experience), domain, float(rng.random() * 0.1), float(rng.random() * 0.6), float(rng.random()),
             bool(p.shadow_on), float(rng.random() * 200), rng.dirichlet([1, 1, 1]), float(rng.random()), p,
         )  # fmt: skip
-        shares, _, _, money, round_money, after = out
+        shares, _, _, money, round_money, after, base = out
+        assert np.all(base >= 0)
         assert shares.sum() == pytest.approx(1.0)
         assert round_money[1:7].sum() == pytest.approx(round_money[0])
         assert after.sum() == pytest.approx(1.0)
@@ -165,14 +187,17 @@ def test_budget_rules_compiled_match_plain(variant):
 def test_influence_rules_compiled_match_plain():
     rng = np.random.default_rng(1)
     for k in range(12):
-        p = PARAMS.credit._replace(briefing_on=bool(k % 3), coordination_cost=float(rng.random() * 0.5))
+        p = PARAMS.credit._replace(
+            briefing_on=bool(k % 3), coordination_cost=float(rng.random() * 0.5), effort_time_cost=float(rng.random())
+        )
         coop = (rng.random(3) < 0.5).astype(float)
         year_ago = 0.0 if k == 0 else float(rng.random() * 200)
         budget_ = 0.0 if k == 1 else float(rng.random() * 50)
         *_, after, g = _both(
             influence_body, float(rng.random()), float(rng.random()), float(rng.random() * 1.5), float(rng.random()),
             float(rng.random() * 200), year_ago, float(rng.random()), float(rng.random() - 0.5),
-            float(rng.random() * 5), budget_, coop, bool(rng.random() < 0.5), rng.dirichlet([1, 1, 1]), p,
+            float(rng.random() * 5), budget_, coop, bool(rng.random() < 0.5), rng.random(3) * (k % 2),
+            rng.dirichlet([1, 1, 1]), p,
         )  # fmt: skip
         assert after.sum() == pytest.approx(1.0)
         assert g.sum() == pytest.approx(0.0, abs=1e-12)
@@ -239,3 +264,20 @@ def test_choice_rules_compiled_match_plain():
         )  # fmt: skip
         assert 0 <= picked < f
         assert product.shape == (f,)
+
+
+# -- politics ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("exponent", [1.0, 0.6, 2.5])
+def test_politics_rules_compiled_match_plain(exponent):
+    rng = np.random.default_rng(6)
+    for k in range(12):
+        p = PARAMS.politics._replace(exponent=exponent, shared_stake=float(rng.random()), time_cost=float(k % 3) / 4)
+        crit = np.zeros(3) if k == 0 else rng.random(3) * 2
+        believed = np.zeros((3, 3)) if k == 1 else rng.random((3, 3)) * 0.2
+        strength = np.zeros(3) if k == 2 else rng.random(3) * 0.3
+        value, cost, *_, br, step, total = _both(
+            politics_body, crit, rng.random(3), float(rng.random()), rng.random(3), strength, rng.random(3),
+            believed, exponent, p,
+        )  # fmt: skip
+        assert 0.0 <= br <= 1.0 and 0.0 <= step <= 1.0 and total >= 0.0
+        assert np.all(value >= 0) and np.all(cost >= 0)

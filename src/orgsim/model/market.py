@@ -13,11 +13,12 @@ from orgsim.model.customers import ChoiceInputs, Customers, beta_draws
 from orgsim.model.quarter import STOCKS, Params, State
 from orgsim.model.records import EXEC_COLUMNS, FIRM_COLUMNS, INT_COLUMNS, MEAN_ROWS, PAIR_COLUMNS, REPORTERS
 from orgsim.model.roles import CFO, CIO, CMO, ROLES
-from orgsim.model.rules import budget
+from orgsim.model.rules import budget, politics
 from orgsim.model.rules.budget import BudgetParams
 from orgsim.model.rules.capabilities import StockParams
 from orgsim.model.rules.influence import CreditParams
 from orgsim.model.rules.learning import LearnParams
+from orgsim.model.rules.politics import PoliticsParams
 from orgsim.scenario.files import environment_paths, load
 from orgsim.scenario.schema import ScenarioConfig
 
@@ -62,6 +63,7 @@ def params_of(cfg: ScenarioConfig) -> Params:
             briefing_on=bool(mech.briefing),
             joint_credit=float(ip.joint_credit) if mech.joint_credit_on else 0.0,
             coordination_cost=float(ip.coordination_cost),
+            effort_time_cost=float(ip.effort_time_cost),
             rate=float(ip.influence_rate),
         ),
         learn=LearnParams(
@@ -77,6 +79,17 @@ def params_of(cfg: ScenarioConfig) -> Params:
             imitation_rate=float(lp.imitation_rate),
             imitation_scale=float(lp.imitation_scale),
             exploration=float(lp.exploration),
+        ),
+        politics=PoliticsParams(
+            chosen=bool(mech.chosen_effort),
+            stake=float(lp.effort_stake),
+            contested=float(lv.contested_share),
+            time_cost=float(ip.effort_time_cost),
+            shared_stake=float(lp.shared_stake),
+            rate=float(lp.effort_rate),
+            decay=float(lp.bid_belief_decay),
+            conflict_loss=float(fp.conflict_loss),
+            exponent=float(fp.contest_exponent),
         ),
     )
 
@@ -109,6 +122,8 @@ def _state(cfg: ScenarioConfig, env: np.ndarray) -> State:
         p_coop=np.zeros((f, 3, 3)),
         p_brief=np.zeros(f),
         effort=np.zeros((f, 3)),
+        spent=np.zeros((f, 3)),
+        bid_beliefs=np.zeros((f, 3, 3)),
         willing=np.zeros((f, 3, 3), dtype=bool),
         payoff=np.zeros((f, 3)),
         fixed=np.zeros((f, 3, 3), dtype=bool),
@@ -190,6 +205,10 @@ class Market(mesa.Model):
             s.p_coop[:, role, peer] = beta_draws(self.rng, mean, conc, f)
         s.p_brief[:] = beta_draws(self.rng, ex.brief_mean, conc, f)
         s.effort[:] = beta_draws(self.rng, ex.effort_mean, conc, (f * 3)).reshape(f, 3)
+        strength = np.empty(3)
+        for j in range(f):  # each executive starts believing its rivals bid what they would now
+            budget.contest_strength(s.influence[j], s.stocks[STOCKS.index("roi"), j], self.params.budget, strength)
+            politics.observe_bids(strength, s.effort[j], s.bid_beliefs[j], 0.0)
         self.exec_grid = [[Executive(self, i, role) for role in (CMO, CIO, CFO)] for i in range(f)]
         self.executives = self.agents_by_type[Executive]
         self._apply_focal()
@@ -240,6 +259,8 @@ class Market(mesa.Model):
     p_coop = _state_view("p_coop")
     p_brief = _state_view("p_brief")
     effort = _state_view("effort")
+    spent = _state_view("spent")
+    bid_beliefs = _state_view("bid_beliefs")
     willing = _state_view("willing")
     payoff = _state_view("payoff")
     fixed = _state_view("fixed")

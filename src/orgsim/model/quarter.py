@@ -10,7 +10,7 @@ order the phases use them. No mesa import.
 
 Array layout: ``p_coop[firm, role, peer]`` (own entry 0), ``p_brief[firm]`` (the CMO's),
 ``beliefs[firm, role, peer, :]`` and ``brief_beliefs[firm, :]`` as ``[S_acted, W_acted, S_not,
-W_not]``, ``coop[firm, pair]`` in the order of :data:`orgsim.model.roles.PAIRS`, ``stocks[stock,
+W_not]``, ``bid_beliefs[firm, role, peer]`` (what ``role`` believes ``peer`` bids in the budget round), ``coop[firm, pair]`` in the order of :data:`orgsim.model.roles.PAIRS`, ``stocks[stock,
 firm]`` in the order of :data:`STOCKS`, ``money[line, firm]`` in the order of
 :data:`orgsim.model.rules.budget.LINES`.
 """
@@ -25,11 +25,12 @@ from numba.extending import register_jitable
 from orgsim.model import jit
 from orgsim.model.records import ExecCol, FirmCol
 from orgsim.model.roles import CFO, CIO, CIO_CFO, CMO, CMO_CFO, CMO_CIO, PAIRS
-from orgsim.model.rules import budget, capabilities, influence, interaction, learning
+from orgsim.model.rules import budget, capabilities, influence, interaction, learning, politics
 from orgsim.model.rules.budget import BudgetParams
 from orgsim.model.rules.capabilities import StockParams
 from orgsim.model.rules.influence import CreditParams
 from orgsim.model.rules.learning import LearnParams
+from orgsim.model.rules.politics import PoliticsParams
 
 #: the firm's capability stocks, in the order of the rows of ``State.stocks``
 STOCKS = ("quality", "analytics", "integration", "experience", "roi", "appraisal", "shadow_stock")
@@ -46,6 +47,7 @@ class Params(NamedTuple):
     stocks: StockParams
     credit: CreditParams
     learn: LearnParams
+    politics: PoliticsParams
 
 
 class State(NamedTuple):
@@ -71,7 +73,9 @@ class State(NamedTuple):
     coop_history: np.ndarray  # (HISTORY, F, 3) joint work, newest quarter first
     p_coop: np.ndarray  # (F, 3, 3) propensity to be willing to work with each peer
     p_brief: np.ndarray  # (F,) the CMO's propensity to brief the CEO
-    effort: np.ndarray  # (F, 3) political effort in the budget round
+    effort: np.ndarray  # (F, 3) political effort in the budget round (chosen before each round)
+    spent: np.ndarray  # (F, 3) effort spent in this quarter's budget round (0 in other quarters)
+    bid_beliefs: np.ndarray  # (F, 3, 3) each executive's belief of each peer's bid (strength x effort)
     willing: np.ndarray  # (F, 3, 3) bool, this quarter's proposals
     payoff: np.ndarray  # (F, 3) this quarter's payoff (influence gain + weighted margin)
     fixed: np.ndarray  # (F, 3, 3) bool: propensities held fixed by an experiment
@@ -118,20 +122,50 @@ def mean_of_last(rows, q, j, n):
 
 @register_jitable
 def budget_round(s, p, q):
-    """3. Yearly: each firm's budget round over the past year's revenue and joint work."""
+    """3. Yearly: each firm's budget round over the past year's revenue and joint work. In a contest
+    each executive first moves its effort toward its best response to the bids it believes (if
+    ``chosen_effort``; from the criticality and own values of the last quarter, the past year's
+    joint work), spends it, and afterwards updates its beliefs with the bids it saw."""
     h = s.coop_history.shape[0]
+    pp = p.politics
+    strength = np.empty(3)
+    value = np.empty(3)
+    cost = np.empty(3)
+    weight = np.empty((3, 3))
+    joint = np.empty(3)
     for j in range(s.coop.shape[0]):
         trust = 0.0  # share of the past year's possible joint work that happened
-        governed = 0.0  # share of the past year's quarters with CMO-CIO joint work
-        for t in range(h):
-            governed += s.coop_history[t, j, CMO_CIO]
-            for k in range(3):
-                trust += s.coop_history[t, j, k]
+        for k in range(3):  # each pair's share of the past year's quarters with joint work
+            joint[k] = 0.0
+            for t in range(h):
+                joint[k] += s.coop_history[t, j, k]
+            trust += joint[k]
+            joint[k] /= h
+        trust /= 3 * h
+        if p.budget.contest:
+            budget.contest_strength(s.influence[j], s.stocks[ROI, j], p.budget, strength)
+            if pp.chosen:
+                politics.stakes(s.crit[j], s.own[j], trust, pp, value, cost)
+                politics.peer_weights(pp.shared_stake, joint, weight)
+                politics.move_efforts(strength, s.effort[j], s.bid_beliefs[j], weight, value, cost, pp.exponent,
+                                      pp.rate)  # fmt: skip
+        for r in range(3):
+            s.spent[j, r] = s.effort[j, r] if p.budget.contest else 0.0
         budget.budget_round(
             mean_of_last(s.revenue, q, j, 4), s.domain[j], s.influence[j], s.effort[j], s.stocks[ROI, j],
-            trust / (3 * h), governed / h, s.stocks[ANALYTICS, j], s.stocks[EXPERIENCE, j], s.env[0, q], p.budget,
+            trust, joint[CMO_CIO], s.stocks[ANALYTICS, j], s.stocks[EXPERIENCE, j], s.env[0, q], p.budget,
             s.money[:, j],
         )  # fmt: skip
+        if p.budget.contest:
+            politics.observe_bids(strength, s.effort[j], s.bid_beliefs[j], pp.decay)
+
+
+@register_jitable
+def no_budget_round(s):
+    """3. In the three quarters between rounds no effort is spent on budget politics."""
+    for j in range(s.spent.shape[0]):
+        for r in range(3):
+            s.spent[j, r] = 0.0
 
 
 # -- phase 4 ----------------------------------------------------------------------------------
@@ -173,7 +207,7 @@ def influence_moves(s, p, q):
         influence.dependence(s.money[3, j], s.money[0, j], cp, s.dependence[j])
         for r in range(3):
             s.influence_before[j, r] = s.influence[j, r]
-        influence.credit(s.own[j], s.crit[j], s.dependence[j], s.coop[j], s.briefed[j], cp, s.credits[j])
+        influence.credit(s.own[j], s.crit[j], s.dependence[j], s.coop[j], s.briefed[j], s.spent[j], cp, s.credits[j])
         influence.update(s.influence_before[j], s.credits[j], cp.rate, s.influence[j])
 
 
@@ -188,7 +222,8 @@ def foregone_gains(s, p, margin_now, flip, out):
         for k in range(3):
             c[k] = 1.0 - s.coop[i, k] if k == flip else s.coop[i, k]
         briefed = (not s.briefed[i]) if flip == 3 else s.briefed[i]
-        influence.gain(s.own[i], s.crit[i], s.dependence[i], c, briefed, s.influence_before[i], p.credit, g)
+        influence.gain(s.own[i], s.crit[i], s.dependence[i], c, briefed, s.spent[i], s.influence_before[i], p.credit,
+                       g)  # fmt: skip
         for r in range(3):
             out[i, r] = g[r] + margin_now[i]
 
@@ -277,6 +312,8 @@ def executives_quarter(s, p, q, budget_year, rng):
     executives_interact(s, p, rng)
     if budget_year:
         budget_round(s, p, q)
+    else:
+        no_budget_round(s)
     capabilities_move(s, p, q, rng)
     influence_moves(s, p, q)
     executives_learn(s, p, q, rng)
@@ -322,6 +359,7 @@ def write_record(s, q):
                 e[ExecCol.coop_cmo + peer, j, r] = s.p_coop[j, r, peer]
             e[ExecCol.brief, j, r] = s.p_brief[j] if r == CMO else 0.0
             e[ExecCol.effort, j, r] = s.effort[j, r]
+            e[ExecCol.believed_bids, j, r] = politics.believed_total(s.bid_beliefs[j], r)
             e[ExecCol.payoff, j, r] = s.payoff[j, r]
             e[ExecCol.credit, j, r] = s.credits[j, r]
 

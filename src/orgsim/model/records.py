@@ -46,7 +46,17 @@ FIRM_COLUMNS = (
     "climate",
 )
 #: per-quarter per-executive columns
-EXEC_COLUMNS = ("influence", "coop_cmo", "coop_cio", "coop_cfo", "brief", "effort", "payoff", "credit")
+EXEC_COLUMNS = (
+    "influence",
+    "coop_cmo",
+    "coop_cio",
+    "coop_cfo",
+    "brief",
+    "effort",
+    "believed_bids",
+    "payoff",
+    "credit",
+)
 PAIR_COLUMNS = ("coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo")
 #: firm columns recorded as integers in the tables
 INT_COLUMNS = ("incidents", "coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo")

@@ -215,7 +215,14 @@ class ExecutiveParams(_Group):
     propensity_concentration: float = P(
         12.0, "1", SRC_ASSUMED, "concentration (a+b) of the Beta draws of propensities", ge=0.1, le=1000.0
     )
-    effort_mean: float = P(0.5, "0..1", SRC_ASSUMED, "mean political effort in budget rounds", ge=0.0, le=1.0)
+    effort_mean: float = P(
+        0.5,
+        "0..1",
+        SRC_ASSUMED,
+        "mean political effort in the first budget round (then chosen, if chosen_effort)",
+        ge=0.0,
+        le=1.0,
+    )
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> ExecutiveParams:
@@ -384,6 +391,14 @@ class InfluenceParams(_Group):
     coordination_cost: float = P(
         0.25, "share", SRC_ASSUMED, "own-domain credit lost per cooperating link (time and autonomy)", ge=0.0, le=1.0
     )
+    effort_time_cost: float = P(
+        0.25,
+        "share",
+        SRC_ASSUMED,
+        "own-domain credit lost in a budget round's quarter per unit of political effort (time)",
+        ge=0.0,
+        le=1.0,
+    )
     visibility_unbriefed: float = P(
         0.7,
         "share",
@@ -449,6 +464,39 @@ class LearningParams(_Group):
         le=10.0,
     )
     exploration: float = P(0.01, "sd", SRC_ASSUMED, "random drift of propensities per quarter", ge=0.0, le=0.5)
+    effort_stake: float = P(
+        2.5,
+        "credit share",
+        SRC_ASSUMED,
+        "an executive's value of winning the whole budget (times the contested share and its domain's "
+        "share of criticality)",
+        ge=0.0,
+        le=50.0,
+    )
+    shared_stake: float = P(
+        0.5,
+        "x",
+        SRC_ASSUMED,
+        "value of a peer's budget win relative to one's own, per unit of the pair's past-year joint-work rate",
+        ge=0.0,
+        le=1.0,
+    )
+    effort_rate: float = P(
+        0.5,
+        "1/round",
+        SRC_ASSUMED,
+        "step of political effort toward its best response per budget round (smoothed best response)",
+        ge=0.0,
+        le=1.0,
+    )
+    bid_belief_decay: float = P(
+        0.5,
+        "1/round",
+        SRC_ASSUMED,
+        "recency weight of the rivals' past bids in an executive's belief, per budget round",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 class FocalParams(_Group):
@@ -504,6 +552,9 @@ class MechanismSwitches(_Group):
     )
     imitation: bool = P(True, "-", SRC_ASSUMED, "executives imitate the same role in better-performing firms")
     incidents: bool = P(True, "-", SRC_ASSUMED, "security incidents occur")
+    chosen_effort: bool = P(
+        True, "-", SRC_ASSUMED, "executives choose their political effort (else it stays at its starting draw)"
+    )
 
 
 GROUPS: dict[str, type[_Group]] = {

@@ -52,6 +52,16 @@ class BudgetParams(NamedTuple):
 
 
 @register_jitable
+def contest_strength(influence, roi, p, out):
+    """Each executive's strength in the contest before effort, into ``out``: claim x influence x
+    evidence (ROI measurement, for the CMO). A bid is strength x effort."""
+    claims = (p.claim_cmo, p.claim_cio, p.claim_cfo)
+    for r in range(3):
+        evidence = 1.0 + p.roi_evidence * roi if r == CMO else 1.0
+        out[r] = claims[r] * influence[r] * evidence
+
+
+@register_jitable
 def tullock_shares(strength, exponent, out):
     """Contest success shares ``s_i**r / sum_j s_j**r`` of one contest into ``out`` (equal if all zero).
 
@@ -128,11 +138,11 @@ def budget_round(year_revenue, domain, influence, effort, roi, trust, governed, 
     for the CMO) x effort; under the bargain effort plays no part and nothing is lost.
     """
     budget = p.share * year_revenue
-    claims = (p.claim_cmo, p.claim_cio, p.claim_cfo)
     strength = np.empty(3)
-    for r in range(3):
-        evidence = 1.0 + p.roi_evidence * roi if r == CMO else 1.0
-        strength[r] = claims[r] * influence[r] * evidence * (effort[r] if p.contest else 1.0)
+    contest_strength(influence, roi, p, strength)
+    if p.contest:
+        for r in range(3):
+            strength[r] = strength[r] * effort[r]
     won = np.empty(3)
     tullock_shares(strength, p.exponent, won)
     lost = conflict_loss_share(effort, trust, p.conflict_loss) if p.contest else 0.0

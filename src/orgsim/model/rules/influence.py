@@ -30,6 +30,7 @@ class CreditParams(NamedTuple):
     briefing_on: bool
     joint_credit: float  # 0 when the joint-credit channel is off
     coordination_cost: float
+    effort_time_cost: float  # own-domain credit lost per unit of political effort spent this quarter
     rate: float  # influence_rate
 
 
@@ -61,12 +62,13 @@ def dependence(it_marketing, budget, p, out):
 
 
 @register_jitable
-def credit(own, crit, dep, coop, briefed, p, out):
+def credit(own, crit, dep, coop, briefed, spent, p, out):
     """The CEO's credit for each executive of one firm, into ``out``.
 
     Own-domain credit is ``crit * own * visibility`` (the CMO's only partly seen unless it briefs
     the CEO). Each cooperating link costs ``coordination_cost`` of it (time and autonomy diverted
-    from the own domain) and earns each partner ``joint_credit`` times the mean of the two
+    from the own domain), and political effort spent in this quarter's budget round (``spent``,
+    0 outside a round) ``effort_time_cost`` per unit; each link earns each partner ``joint_credit`` times the mean of the two
     partners' own-domain credit: the joint result is credited to both. ``coop`` holds the firm's
     joint work per pair (:data:`orgsim.model.roles.PAIRS`).
     """
@@ -86,7 +88,8 @@ def credit(own, crit, dep, coop, briefed, p, out):
         shared[a] += pair
         shared[b] += pair
     for r in range(3):
-        out[r] = base[r] * max(1.0 - p.coordination_cost * links[r], 0.0) + p.joint_credit * shared[r] + dep[r]
+        kept = max(1.0 - p.coordination_cost * links[r] - p.effort_time_cost * spent[r], 0.0)
+        out[r] = base[r] * kept + p.joint_credit * shared[r] + dep[r]
 
 
 @register_jitable
@@ -103,11 +106,11 @@ def update(before, credits, rate, out):
 
 
 @register_jitable
-def gain(own, crit, dep, coop, briefed, before, p, out):
-    """The influence each executive of one firm gains with joint work ``coop`` and a briefing:
-    the CEO's credit, the step toward it, minus the influence before (into ``out``)."""
+def gain(own, crit, dep, coop, briefed, spent, before, p, out):
+    """The influence each executive of one firm gains with joint work ``coop``, a briefing and the
+    political effort ``spent``: the CEO's credit, the step toward it, minus the influence before (into ``out``)."""
     c = np.empty(3)
-    credit(own, crit, dep, coop, briefed, p, c)
+    credit(own, crit, dep, coop, briefed, spent, p, c)
     update(before, c, p.rate, out)
     for r in range(3):
         out[r] -= before[r]
