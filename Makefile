@@ -42,7 +42,7 @@ $(TESTS): $(APP)
 ## Install, run the baseline scenario and chart it (runs/baseline/, runs/baseline/plots/); the summary last.
 run: $(CORE)
 	@mkdir -p runs
-	@$(BIN)/orgsim run baseline --out runs/baseline > runs/.baseline-summary.txt
+	@$(BIN)/orgsim run baseline --out runs/baseline --overwrite > runs/.baseline-summary.txt
 	@$(BIN)/orgsim plot runs/baseline > /dev/null
 	@cat runs/.baseline-summary.txt && echo "charts: runs/baseline/plots/"
 
