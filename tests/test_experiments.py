@@ -572,6 +572,10 @@ def test_resuming_with_other_code_is_refused_unless_allowed(monkeypatch, spec_fi
     }
     assert st.code_versions(out) == {"0.1.0+gaaaaaaaaaaaa": 3, "0.1.0+gbbbbbbbbbbbb.dirty-12345678": 5}
     assert "ok runs by code version: 0.1.0+gaaaaaaaaaaaa 3, 0.1.0+gbbbbbbbbbbbb.dirty-12345678 5" in sw.describe(out)
+    from orgsim.experiments import analysis as an
+
+    text = an.render_markdown(an.analyze(out, resamples=20))
+    assert "the runs come from 2 code versions**: `0.1.0+gaaaaaaaaaaaa` (3 runs), " in text
     # a complete store has nothing to add: rerunning it with yet other code is no error
     monkeypatch.setattr(run_io, "code_version", lambda: "0.2.0")
     assert sw.sweep(spec, out).done == 0

@@ -929,6 +929,20 @@ METHOD = {
 }
 
 
+def _code_versions_line(runs: pd.DataFrame) -> list[str]:
+    """The code version(s) that made the ok runs; more than one is flagged (a store resumed with
+    ``--allow-code-change`` mixes model versions)."""
+    if "code_version" not in runs.columns:
+        return []
+    counts = runs.loc[runs["status"] == "ok", "code_version"].fillna("unknown").value_counts()
+    if len(counts) == 0:
+        return []
+    if len(counts) == 1:
+        return [f"- code version: `{counts.index[0]}`"]
+    parts = ", ".join(f"`{v}` ({n} runs)" for v, n in sorted(counts.items()))
+    return [f"- **the runs come from {len(counts)} code versions**: {parts}; compare them before pooling"]
+
+
 def render_markdown(result: AnalysisResult, images: Sequence[str] = (), img_rel: str = "img") -> str:
     """The analysis as a short Markdown report (figures linked as ``img_rel/<name>``)."""
     meta, kind = result.meta, result.kind
@@ -952,6 +966,7 @@ def render_markdown(result: AnalysisResult, images: Sequence[str] = (), img_rel:
         f"- runs: **{result.n_ok} ok**, {len(result.failed)} failed, {result.n_missing} not run yet",
         f"- orgsim {meta.get('orgsim_version', '?')}, commit {str(meta.get('git_commit') or 'unknown')[:10]}, "
         f"created {meta.get('created', '?')}",
+        *_code_versions_line(result.runs),
         "",
         *_table(
             ["factor", "role", "levels / range"],
