@@ -531,7 +531,9 @@ def explore_figure(
         **({"type": "category", "categoryorder": "array", "categoryarray": categories} if categorical_x else {}),
     )
     layout["clickmode"] = "event"
-    layout["height"] = 420
+    layout["height"] = 440
+    layout["margin"] = {**layout["margin"], "b": 50}
+    layout["legend"] = {**layout["legend"], "y": -0.16}
     return {"data": data, "layout": layout}
 
 

@@ -69,6 +69,7 @@ async function render({ model, el }) {
   const div = document.createElement("div");
   div.style.width = "100%";
   el.style.width = "100%";
+  el.style.display = "block";
   el.appendChild(div);
   let Plotly;
   try {
@@ -78,7 +79,15 @@ async function render({ model, el }) {
     div.className = "orgsim-error";
     return;
   }
-  let drawing = false, pending = false, alive = true, wired = false, width = 0;
+  let drawing = false, pending = false, alive = true, wired = false;
+  // fit the plot to its container: a chart first drawn while detached or hidden takes plotly's
+  // default width, and a container that changes size (a tab shown, a window resized) needs a resize
+  const fit = () => {
+    const w = div.clientWidth;
+    if (alive && !drawing && w > 0 && div._fullLayout && Math.abs(div._fullLayout.width - w) > 1) {
+      Plotly.Plots.resize(div);
+    }
+  };
   const draw = async () => {
     if (drawing) { pending = true; return; }
     drawing = true;
@@ -100,16 +109,13 @@ async function render({ model, el }) {
       }
     } while (pending && alive);
     drawing = false;
+    fit();
   };
   const onChange = () => draw();
   model.on("change:figure", onChange);
-  const observer = new ResizeObserver(() => {
-    const w = div.clientWidth;
-    if (w > 0 && w !== width && div._fullLayout) { width = w; Plotly.Plots.resize(div); }
-  });
+  const observer = new ResizeObserver(fit);
   observer.observe(div);
   await draw();
-  width = div.clientWidth;
   return () => {
     alive = false;
     model.off("change:figure", onChange);
@@ -159,7 +165,8 @@ class PlotlyChart(anywidget.AnyWidget):
 def LiveFigure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None = None):
     """A plotly figure (``{"data", "layout"}`` dict) kept as one widget for the component's life;
     a new spec redraws it in place. ``on_click(trace_index, point_index)`` on a click on a point."""
-    element = PlotlyChart.element(figure=spec)
+    with solara.Column(gap="0px", style={"width": "100%", "min-width": "0"}) as main:
+        element = PlotlyChart.element(figure=spec)
 
     def connect() -> Callable[[], None] | None:
         if on_click is None:
@@ -169,7 +176,7 @@ def LiveFigure(spec: dict[str, Any], on_click: Callable[[int, int], None] | None
         return lambda: widget.on_click(on_click, remove=True)
 
     solara.use_effect(connect, [on_click])
-    return element
+    return main
 
 
 @solara.component
