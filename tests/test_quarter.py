@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("walls", 5, {}),
         ("baseline", 2, {"focal_coop_cmo_cio": 0.9, "focal_brief": 0.1, "roi_mandate": 0.5}),
         ("security_crisis", 9, {"firms": 3, "budget_rule": "bargain", "imitation_rate": 1.0}),
+        ("budget_squeeze", 4, {"firms": 4, "contest_exponent": 0.7, "shared_stake": 1.0}),
     ],
 )
 def test_plain_python_runs_the_same_code(scenario, seed, params, monkeypatch):
@@ -55,6 +56,15 @@ def test_parameters_are_read_by_name_with_the_switches_folded_in():
     q = params_of(cfg)
     assert q.credit.joint_credit == cfg.influence.joint_credit and q.stocks.unit == cfg.market.revenue_per_firm
     assert q.learn.rate == cfg.learning.learning_rate and q.mandate == cfg.levers.roi_mandate
+
+
+def test_politics_parameters_and_the_switch_are_read_by_name():
+    cfg = load("budget_squeeze", {"chosen_effort": False, "effort_rate": 0.3, "contest_exponent": 2.0})
+    pp = params_of(cfg).politics
+    assert pp.chosen is False and pp.rate == 0.3 and pp.exponent == 2.0
+    assert pp.contested == cfg.levers.contested_share and pp.stake == cfg.learning.effort_stake
+    assert pp.time_cost == params_of(cfg).credit.effort_time_cost == cfg.influence.effort_time_cost
+    assert pp.conflict_loss == cfg.firm.conflict_loss and pp.decay == cfg.learning.bid_belief_decay
 
 
 def test_interaction_draws_ten_uniforms_per_firm_then_the_mandate():

@@ -10,7 +10,8 @@ order the phases use them. No mesa import.
 
 Array layout: ``p_coop[firm, role, peer]`` (own entry 0), ``p_brief[firm]`` (the CMO's),
 ``beliefs[firm, role, peer, :]`` and ``brief_beliefs[firm, :]`` as ``[S_acted, W_acted, S_not,
-W_not]``, ``bid_beliefs[firm, role, peer]`` (what ``role`` believes ``peer`` bids in the budget round), ``coop[firm, pair]`` in the order of :data:`orgsim.model.roles.PAIRS`, ``stocks[stock,
+W_not]``, ``bid_beliefs[firm, role, peer]`` (what ``role`` believes ``peer`` bids in the budget
+round), ``coop[firm, pair]`` in the order of :data:`orgsim.model.roles.PAIRS`, ``stocks[stock,
 firm]`` in the order of :data:`STOCKS`, ``money[line, firm]`` in the order of
 :data:`orgsim.model.rules.budget.LINES`.
 """
