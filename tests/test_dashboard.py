@@ -26,7 +26,7 @@ from orgsim.dashboard.state import (
 )
 from orgsim.dashboard.widgets import PlotlyChart
 from orgsim.model.market import Market
-from orgsim.scenario.schema import ConfigError
+from orgsim.scenario.schema import ConfigError, ScenarioConfig
 
 SMALL = {"customers": 500, "steps": 8}
 
@@ -327,7 +327,7 @@ def test_bad_values_show_one_line_messages_and_never_build() -> None:
     click(rc, "Reset")
     st.worker.wait_idle()
     assert st.frame.value.step == 1  # the old model stays
-    assert st.set_param("influence_cmo", 0.2245)
+    assert st.set_param("influence_cmo", ScenarioConfig(name="d").executives.influence_cmo)  # back to the default
     wait_for(lambda: not alerts(rc), what="the message to clear")
     # out of range in a number field
     assert not st.set_param("propensity_concentration", 0.0)

@@ -84,6 +84,17 @@ def _int_type(name: str, minimum: int, maximum: int | None = None):
     return parse
 
 
+def _damping(text: str) -> float:
+    """A number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value:g}")
+    return value
+
+
 def build_parser() -> Parser:
     from orgsim import __version__
 
@@ -233,9 +244,16 @@ def build_parser() -> Parser:
     p.add_argument(
         "--iterations",
         metavar="N",
-        type=_int_type("iterations", 0, 100),
-        default=6,
-        help="spin-up iterations (default: 6)",
+        type=_int_type("iterations", 0, 200),
+        default=30,
+        help="spin-up iterations (default: 30)",
+    )
+    p.add_argument(
+        "--step",
+        metavar="X",
+        type=_damping,
+        default=0.3,
+        help="damping of each update toward stationarity, in (0, 1] (default: 0.3)",
     )
     p.add_argument("--reps", metavar="N", type=_int_type("reps", 1), default=8, help="replications (default: 8)")
     p.add_argument(
@@ -699,6 +717,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     cal = calibration.calibrate(
         iterations=args.iterations,
+        step=args.step,
         reps=args.reps,
         customers=args.customers,
         master_seed=args.master_seed,

@@ -173,14 +173,14 @@ class LeverParams(_Group):
 class ExecutiveParams(_Group):
     """Executive dispositions at the start (drawn per firm)."""
 
-    influence_cmo: float = P(0.2245, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
-    influence_cio: float = P(0.3871, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
-    influence_cfo: float = P(0.3884, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
+    influence_cmo: float = P(0.2164, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
+    influence_cio: float = P(0.3888, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
+    influence_cfo: float = P(0.3948, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
     coop_cmo_cio: float = P(
-        0.9789, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
+        0.9788, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
     )
     coop_cio_cmo: float = P(
-        0.3149, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
+        0.2686, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
     )
     coop_cmo_cfo: float = P(
         0.30,
@@ -252,12 +252,12 @@ class FirmParams(_Group):
     )
     quality_start: float = P(0.6, "0..1", SRC_ASSUMED, "initial product/operations quality", ge=0.0, le=1.0)
     quality_growth: float = P(
-        0.6613, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
+        0.6497, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
     )
     quality_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "quality depreciation", ge=0.0, le=1.0)
     integration_start: float = P(0.5, "0..1", SRC_ASSUMED, "initial data integration (1 - silo index)", ge=0.0, le=1.0)
     integration_growth: float = P(
-        14.4227,
+        17.0277,
         "1/spend",
         SRC_CAL,
         "integration built per unit of governed marketing-IT spend intensity",
@@ -270,7 +270,7 @@ class FirmParams(_Group):
     )
     analytics_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial analytics capability", ge=0.0, le=1.0)
     analytics_growth: float = P(
-        1.4245,
+        1.4055,
         "1/spend",
         SRC_CAL,
         "analytics built per unit of marketing-technology spend on integrated data",
@@ -283,7 +283,7 @@ class FirmParams(_Group):
     )
     experience_start: float = P(0.4, "0..1", SRC_ASSUMED, "initial customer experience", ge=0.0, le=1.0)
     experience_growth: float = P(
-        1.2225, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
+        1.2414, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
     )
     experience_decay: float = P(0.06, "1/quarter", SRC_ASSUMED, "experience depreciation", ge=0.0, le=1.0)
     analytics_leverage: float = P(
@@ -310,7 +310,7 @@ class FirmParams(_Group):
     )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
     claim_cmo: float = P(
-        0.4564,
+        0.3403,
         "weight",
         SRC_CAL,
         "marketing's claim on the contested budget (scales the CMO's contest strength)",
@@ -318,7 +318,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cio: float = P(
-        0.4048,
+        0.3941,
         "weight",
         SRC_CAL,
         "IT's claim on the contested budget (scales the CIO's contest strength)",
@@ -326,7 +326,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cfo: float = P(
-        0.1388,
+        0.2656,
         "weight",
         SRC_CAL,
         "finance's claim on the contested budget (scales the CFO's contest strength)",
