@@ -163,7 +163,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         )
     url = f"http://localhost:{port}/"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # the server warms the model up before it listens
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 pytest.fail(f"solara exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
