@@ -249,7 +249,7 @@ class Frame:
 
     @classmethod
     def of(cls, model: Any, step_ms: float | None = None) -> Frame:
-        from orgsim.model.market import FIRM_COLUMNS
+        from orgsim.model.records import FIRM_COLUMNS
 
         n_q, f = model.steps + 1, model.n_firms
         data = {c: model.firm_column(c).reshape(n_q, f) for c in FIRM_COLUMNS}  # recorded rows do not change
