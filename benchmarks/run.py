@@ -54,6 +54,7 @@ class Sizes:
     sweep_runs: tuple[int, int] = (16, 240)  # runs take ~0.04 s: long enough that the marginal rate is a rate
     sweep_settings: str = ""
     dashboard: bool = True
+    install: bool = True  # section j: make run on a fresh clone
 
 
 QUICK = Sizes(
@@ -72,6 +73,7 @@ QUICK = Sizes(
     sweep_runs=(2, 6),
     sweep_settings="customers = 500\nsteps = 4",
     dashboard=False,
+    install=False,
 )
 
 
@@ -562,6 +564,81 @@ def dashboard_section(h: dict[str, Any]) -> list[str]:
     return out
 
 
+# -- j. install: `make run` on a fresh clone --------------------------------------------------
+INSTALL_TARGETS = {"wall_s": 120.0, "venv_mib": 800.0}
+
+
+def bench_install(s: Sizes) -> dict[str, Any]:
+    """`make run` on a fresh `git clone` of this checkout's HEAD in a temporary folder, with an
+    empty pip cache: the core install, the numba compile and the baseline run. Wall time and the
+    size of the clone's .venv (du)."""
+    import tempfile
+
+    if not s.install:
+        return {"error": "not run at --quick sizes"}
+    python = getattr(sys, "_base_executable", None) or sys.executable
+    with tempfile.TemporaryDirectory(prefix="orgsim-install-") as tmp:
+        clone = Path(tmp) / "orgsim"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=clone, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        env = {**os.environ, "PIP_CACHE_DIR": str(Path(tmp) / "pip-cache")}
+        env.pop("VIRTUAL_ENV", None)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            ["make", "run", f"PYTHON={python}"], cwd=clone, env=env, capture_output=True, text=True, check=False
+        )
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-2:]
+            return {"error": " / ".join(tail) or f"make run: exit {proc.returncode}"}
+        du = subprocess.run(["du", "-sk", str(clone / ".venv")], capture_output=True, text=True, check=True)
+        venv_mib = int(du.stdout.split()[0]) / 1024
+        out_lines = proc.stdout.strip().splitlines()
+    return {
+        "commit": commit,
+        "wall_s": wall,
+        "venv_mib": venv_mib,
+        "python": python,
+        "output_lines": len(out_lines),
+        "first_lines": out_lines[:2],
+        "last_line": out_lines[-1] if out_lines else "",
+    }
+
+
+def install_rows(j: dict[str, Any]) -> list[str]:
+    """Section j's rows of the targets table."""
+    if "wall_s" not in j:
+        return [
+            f"| `make run` on a fresh clone ≤ 2 min, `.venv` ≤ 800 MiB | not measured: {j.get('error')} | **not met** |"
+        ]
+    t, m = INSTALL_TARGETS["wall_s"], INSTALL_TARGETS["venv_mib"]
+    return [
+        f"| `make run` on a fresh clone ≤ 2 min (core install, compile, baseline) | {j['wall_s']:.0f} s | "
+        f"{verdict(j['wall_s'] <= t)} |",
+        f"| … its `.venv` ≤ 800 MiB (core only) | {j['venv_mib']:.0f} MiB | {verdict(j['venv_mib'] <= m)} |",
+    ]
+
+
+def install_section(j: dict[str, Any]) -> list[str]:
+    """Section j's text."""
+    out = ["## j. Install: `make run` on a fresh clone", ""]
+    if "wall_s" not in j:
+        out += [f"Not measured: {j.get('error')}", ""]
+        return out
+    out.append(
+        f"`git clone` of this checkout's HEAD ({j['commit']}) into a temporary folder, then `make run` with an empty "
+        f"pip cache (packages from the configured index): a venv, the core install (`pip install -e .`, no "
+        f"extras), the numba compile of the model's loops and the baseline run with its charts took "
+        f"{j['wall_s']:.0f} s; the clone's `.venv` holds {j['venv_mib']:.0f} MiB. The command printed "
+        f"{j['output_lines']} lines, the run's summary last (`{j['last_line']}`). The dashboard (`make app`) and "
+        "the test tools (`make test`) are extras installed on top (README, Set-up)."
+    )
+    out.append("")
+    return out
+
+
 # -- f. cold and warm start of the compiled code ----------------------------------------------
 def bench_jit(s: Sizes) -> dict[str, Any]:
     import tempfile
@@ -727,7 +804,21 @@ def fmt_rate(r: float) -> str:
     return f"{r / 1e6:.2f} M" if r >= 1e5 else f"{r / 1e3:.1f} k"
 
 
-def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dict[str, Any] | None = None) -> str:
+def report(
+    info,
+    a,
+    b,
+    c,
+    d,
+    e,
+    f,
+    g,
+    h,
+    quick: bool,
+    profile_notes: str,
+    i: dict[str, Any] | None = None,
+    j: dict[str, Any] | None = None,
+) -> str:
     L: list[str] = []
     L.append("# Performance")
     L.append("")
@@ -791,6 +882,8 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dic
     )
     if i is not None:
         L += startup_targets(i)
+    if j is not None:
+        L += install_rows(j)
     L.append("")
 
     L.append("## a. The customer-market step (`Customers.choose`)")
@@ -937,6 +1030,8 @@ def report(info, a, b, c, d, e, f, g, h, quick: bool, profile_notes: str, i: dic
     L.append("")
     if i is not None:
         L += startup_section(i)
+    if j is not None:
+        L += install_section(j)
     if profile_notes:
         L.append(profile_notes.rstrip())
         L.append("")
@@ -970,11 +1065,19 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     results["i. start-up"] = bench_startup(s)
     print(f"i. start-up: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+    t = time.perf_counter()
+    results["j. install"] = bench_install(s)
+    print(f"j. install: {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     results["c. big run"]["n"] = s.big_n
     info["load average (1, 5, 15 min) at the end"] = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     notes = args.profile_notes.read_text() if args.profile_notes.exists() else ""
     text = report(
-        info, *(results[n] for n, _ in steps), quick=args.quick, profile_notes=notes, i=results["i. start-up"]
+        info,
+        *(results[n] for n, _ in steps),
+        quick=args.quick,
+        profile_notes=notes,
+        i=results["i. start-up"],
+        j=results["j. install"],
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
