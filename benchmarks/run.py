@@ -443,7 +443,7 @@ def bench_sweep(s: Sizes) -> dict[str, Any]:
     """
     import tempfile
 
-    from orgsim.experiments import sweep
+    from orgsim.experiments.sweep import sweep
     from orgsim.experiments.store import load as load_store
 
     small, large = s.sweep_runs
