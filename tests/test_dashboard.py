@@ -20,8 +20,10 @@ from orgsim.dashboard.state import (
     RunState,
     Session,
     format_path,
+    is_slider,
     param_spec,
     parse_path,
+    range_label,
     session_context,
 )
 from orgsim.dashboard.widgets import PlotlyChart
@@ -195,12 +197,12 @@ def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
 
 def test_param_specs_carry_ranges_and_kinds() -> None:
     cap = param_spec("shadow_it_cap")
-    assert (cap.kind, cap.lo, cap.hi, cap.group, cap.slider) == ("float", 0.0, 1.0, "levers", True)
+    assert (cap.kind, cap.lo, cap.hi, cap.group, is_slider(cap)) == ("float", 0.0, 1.0, "levers", True)
     assert param_spec("budget_rule").choices == ("contest", "bargain")
-    assert param_spec("influence_cmo").lo_open and param_spec("influence_cmo").range_text() == "(0, 1)"
+    assert param_spec("influence_cmo").lo_open and range_label(param_spec("influence_cmo")) == "(0, 1)"
     assert param_spec("pressure").kind == "path" and param_spec("pressure").hi == 1.0
     assert param_spec("customers").kind == "int" and param_spec("steps").lo == 1
-    assert not param_spec("propensity_concentration").slider
+    assert not is_slider(param_spec("propensity_concentration"))
     with pytest.raises(ConfigError):
         param_spec("nonsense")
 

@@ -17,7 +17,10 @@ from orgsim.dashboard.state import (
     RunState,
     current_value,
     format_path,
+    is_slider,
     param_spec,
+    range_label,
+    slider_bounds,
     use_session,
 )
 from orgsim.dashboard.widgets import TABLE_CSS, ErrorLine, PushFigure, PushHTML
@@ -61,11 +64,11 @@ def ParamInput(st: RunState, name: str, base: Any):
     """One parameter: a slider, a number field, a choice or a keyframe path (as text)."""
     spec = param_spec(name)
     value = st.overrides.value.get(name, current_value(base, name))
-    label = f"{name} {spec.range_text()}".strip()
+    label = f"{name} {range_label(spec)}".strip()
     if spec.kind == "path":
         text = st.texts.value.get(name, format_path(value))
         solara.InputText(
-            f"{name} (quarter:value, …) {spec.range_text()}",
+            f"{name} (quarter:value, …) {range_label(spec)}",
             value=text,
             on_value=lambda t: st.set_path_text(name, t),
             continuous_update=False,
@@ -77,8 +80,8 @@ def ParamInput(st: RunState, name: str, base: Any):
         )
     elif spec.kind == "int":
         solara.InputInt(label, value=int(value), on_value=lambda v: st.set_param(name, v), dense=True)
-    elif spec.slider:
-        lo, hi = spec.slider_bounds()
+    elif is_slider(spec):
+        lo, hi = slider_bounds(spec)
         SliderNumber(
             label,
             value=float(value),

@@ -13,7 +13,6 @@ import logging
 import queue
 import threading
 import time
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 import solara
 
 from orgsim.scenario.schema import GROUPS, ConfigError, ScenarioConfig
+from orgsim.scenario.specs import ParamSpec, param_spec
 
 log = logging.getLogger("orgsim.dashboard")
 
@@ -43,78 +43,23 @@ GROUP_TITLES = {
 # -- parameters ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ParamSpec:
-    """What an input needs to know about one parameter: kind, bounds and meaning."""
-
-    name: str
-    group: str
-    kind: str  # "float" | "int" | "choice" | "path"
-    description: str
-    lo: float | None = None
-    hi: float | None = None
-    lo_open: bool = False
-    hi_open: bool = False
-    choices: tuple[str, ...] = ()
-    unit: str = ""
-
-    @property
-    def slider(self) -> bool:
-        """A bounded float with a span up to 2 gets a slider; wider ranges get a number field."""
-        return self.kind == "float" and self.lo is not None and self.hi is not None and self.hi - self.lo <= 2.0
-
-    def slider_bounds(self, step: float = 0.01) -> tuple[float, float]:
-        lo = float(self.lo or 0.0) + (step if self.lo_open else 0.0)
-        hi = float(self.hi or 1.0) - (step if self.hi_open else 0.0)
-        return lo, hi
-
-    def range_text(self) -> str:
-        if self.kind == "choice":
-            return " | ".join(self.choices)
-        if self.lo is None and self.hi is None:
-            return ""
-        left = "(" if self.lo_open else "["
-        right = ")" if self.hi_open else "]"
-        return f"{left}{_num(self.lo)}, {_num(self.hi)}{right}"
+def is_slider(spec: ParamSpec) -> bool:
+    """A bounded float with a span up to 2 gets a slider; wider ranges get a number field."""
+    return spec.kind == "float" and spec.lo is not None and spec.hi is not None and spec.hi - spec.lo <= 2.0
 
 
-def _num(x: float | None) -> str:
-    if x is None:
-        return "∞"
-    return f"{x:g}"
+def slider_bounds(spec: ParamSpec, step: float = 0.01) -> tuple[float, float]:
+    """The slider's ends: the declared bounds, a step inside where a bound is open."""
+    lo = float(spec.lo or 0.0) + (step if spec.lo_open else 0.0)
+    hi = float(spec.hi or 1.0) - (step if spec.hi_open else 0.0)
+    return lo, hi
 
 
-def _bounds(metadata: list[Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for m in metadata:
-        for attr, key, open_ in (("ge", "lo", False), ("gt", "lo", True), ("le", "hi", False), ("lt", "hi", True)):
-            if hasattr(m, attr):
-                out[key] = float(getattr(m, attr))
-                out[f"{key}_open"] = open_
-    return out
-
-
-def param_spec(name: str) -> ParamSpec:
-    """The :class:`ParamSpec` of a bare parameter name (or ``steps``)."""
-    if name == "steps":
-        f = ScenarioConfig.model_fields["steps"]
-        return ParamSpec("steps", "market", "int", "quarters to simulate", **_bounds(f.metadata))
-    for group, cls in GROUPS.items():
-        if name in cls.model_fields:
-            f = cls.model_fields[name]
-            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
-            unit = str(extra.get("unit", ""))
-            desc = f.description or name
-            ann = f.annotation
-            if typing.get_origin(ann) is typing.Literal:
-                return ParamSpec(name, group, "choice", desc, choices=tuple(typing.get_args(ann)), unit=unit)
-            if typing.get_origin(ann) is list:
-                value_type = typing.get_args(typing.get_args(ann)[0])[1]
-                meta = typing.get_args(value_type)[1].metadata if typing.get_args(value_type) else []
-                return ParamSpec(name, group, "path", desc, unit=unit, **_bounds(meta))
-            kind = "int" if ann is int else "float"
-            return ParamSpec(name, group, kind, desc, unit=unit, **_bounds(f.metadata))
-    raise ConfigError(f"unknown parameter {name!r}")
+def range_label(spec: ParamSpec) -> str:
+    """The allowed values as an input's label shows them (``(0, 1)``, ``contest | bargain``)."""
+    if spec.kind == "choice":
+        return " | ".join(str(c) for c in spec.choices)
+    return spec.interval_text(lambda x: f"{x:g}")
 
 
 def format_path(points: Any) -> str:
@@ -148,10 +93,8 @@ def parse_path(name: str, text: str) -> list[list[float]]:
 
 
 def current_value(cfg: ScenarioConfig, name: str) -> Any:
-    if name == "steps":
-        return cfg.steps
     spec = param_spec(name)
-    return getattr(getattr(cfg, spec.group), name)
+    return getattr(getattr(cfg, spec.group), name) if spec.group else getattr(cfg, name)
 
 
 # -- the worker ------------------------------------------------------------------------------------
