@@ -22,8 +22,12 @@ from orgsim.scenario.files import load
 
 #: the baseline scenario's credit parameters, as the model builds them
 BASE = params_of(load("baseline")).credit
-#: joint credit 0.4, no coordination cost, no dependence, the CMO always seen (as the old array tests)
-P = BASE._replace(joint_credit=0.4, coordination_cost=0.0, briefing_on=True, visibility_unbriefed=0.7)
+#: joint credit 0.4, no coordination cost, no dependence, the CMO seen fully when it briefs and CIO and CFO
+#: always, briefing free (as the tests before every executive could brief; briefing: tests/test_briefing.py)
+P = BASE._replace(
+    joint_credit=0.4, coordination_cost=0.0, briefing_on=True, visibility_unbriefed=0.7,
+    visibility_unbriefed_cio=1.0, visibility_unbriefed_cfo=1.0, briefing_time_cost=0.0,
+)  # fmt: skip
 
 OWN = np.array([0.4, 0.6, 0.5])
 CRIT = np.array([1.0, 1.2, 1.5])
@@ -36,8 +40,15 @@ def _out(fn, *args) -> np.ndarray:
     return out
 
 
+def _briefs(briefed) -> np.ndarray:
+    """Who briefed: a bool means the CMO alone (or nobody), else one flag per role."""
+    if isinstance(briefed, bool):
+        return np.array([briefed, False, False])
+    return np.asarray(briefed, bool)
+
+
 def _credit(coop, p=P, *, dep=NONE, own=OWN, crit=CRIT, briefed=True, spent=NONE) -> np.ndarray:
-    args = (own, crit, np.asarray(dep, float), np.asarray(coop, float), briefed, np.asarray(spent, float), p)
+    args = (own, crit, np.asarray(dep, float), np.asarray(coop, float), _briefs(briefed), np.asarray(spent, float), p)
     return _out(influence.credit, *args)
 
 
@@ -242,7 +253,8 @@ BEFORE = np.array([0.3, 0.45, 0.25])
 
 
 def _gain(coop, p=P, *, briefed=True, before=BEFORE, dep=NONE, spent=NONE) -> np.ndarray:
-    args = (OWN, CRIT, np.asarray(dep, float), np.asarray(coop, float), briefed, np.asarray(spent, float), before, p)
+    args = (OWN, CRIT, np.asarray(dep, float), np.asarray(coop, float), _briefs(briefed), np.asarray(spent, float),
+            before, p)  # fmt: skip
     return _out(influence.gain, *args)
 
 

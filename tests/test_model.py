@@ -179,9 +179,7 @@ def test_executives_are_mesa_agents_three_per_firm():
             assert a.coop[a.role] == 0.0
             assert np.all((a.coop >= 0) & (a.coop <= 1))
         assert sum(a.influence for a in mine) == pytest.approx(1.0)
-    cmos = [a for a in agents if a.role_name == "cmo"]
-    assert all(0 <= a.brief <= 1 for a in cmos)
-    assert all(a.brief == 0 for a in agents if a.role_name != "cmo")
+    assert all(0 <= a.brief <= 1 for a in agents)  # every executive has a briefing propensity
 
 
 def test_initial_influence_from_config():

@@ -21,7 +21,7 @@ import pytest
 
 from orgsim import simulate
 from orgsim.model import jit, quarter
-from orgsim.model.market import Market, params_of
+from orgsim.model.market import EXEC_COLUMNS, Market, params_of
 from orgsim.model.rules import learning
 from orgsim.scenario.files import load
 
@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ("baseline", 2, {"focal_coop_cmo_cio": 0.9, "focal_brief": 0.1, "roi_mandate": 0.5}),
         ("security_crisis", 9, {"firms": 3, "budget_rule": "bargain", "imitation_rate": 1.0}),
         ("budget_squeeze", 4, {"firms": 4, "contest_exponent": 0.7, "shared_stake": 1.0}),
+        ("scarce_attention", 6, {"firms": 5, "foregone_rule": "exact", "briefing_time_cost": 0.3}),
+        ("digital_shift", 8, {"firms": 4, "finite_attention": False, "briefing": False}),
     ],
 )
 def test_plain_python_runs_the_same_code(scenario, seed, params, monkeypatch):
@@ -67,19 +69,18 @@ def test_politics_parameters_and_the_switch_are_read_by_name():
     assert pp.conflict_loss == cfg.firm.conflict_loss and pp.decay == cfg.learning.bid_belief_decay
 
 
-def test_interaction_draws_ten_uniforms_per_firm_then_the_mandate():
+def test_interaction_draws_twelve_uniforms_per_firm_then_the_mandate():
     m = Market("baseline", rng=3, customers=200, roi_mandate=0.5)
     s, f = m.state, m.n_firms
     rng = np.random.default_rng(77)
-    u = rng.random((f, 10))
+    u = rng.random((f, 12))
     mandated = rng.random(f) < 0.5
     quarter.executives_interact(s, m.params, np.random.default_rng(77))  # the rule, called from Python
     for i in range(f):
         for r in range(3):
             for peer in range(3):
-                start = (0, 4, 7)[r]
-                assert s.willing[i, r, peer] == (peer != r and u[i, start + peer] < s.p_coop[i, r, peer])
-        assert s.briefed[i] == (u[i, 3] < s.p_brief[i])
+                assert s.willing[i, r, peer] == (peer != r and u[i, 4 * r + peer] < s.p_coop[i, r, peer])
+            assert s.briefed[i, r] == (u[i, 4 * r + 3] < s.p_brief[i, r])
         assert s.coop[i, 0] == (s.willing[i, 0, 1] and s.willing[i, 1, 0])
         assert s.coop[i, 1] == ((s.willing[i, 0, 2] and s.willing[i, 2, 0]) or mandated[i])
     assert np.array_equal(s.coop_history[0], s.coop)
@@ -89,12 +90,13 @@ def test_executive_attributes_are_views_of_the_model_state():
     m = Market("baseline", rng=1, customers=200, steps=3).run()
     cmo, cio = m.executive(2, 0), m.executive(2, 1)
     assert np.shares_memory(cmo.coop, m.state.p_coop) and np.shares_memory(cmo.beliefs, m.state.beliefs)
-    assert cmo.brief == m.p_brief[2] and cio.brief == 0.0
+    assert cmo.brief == m.p_brief[2, 0] and cio.brief == m.p_brief[2, 1] and cio.attention == m.attention[2, 1]
+    assert np.shares_memory(cio.brief_beliefs, m.state.brief_beliefs)
     assert cio.effort == m.effort[2, 1] and cio.payoff == m.payoff[2, 1] and cio.credit == m.credits[2, 1]
     cmo.coop = np.array([0.0, 0.5, 0.25])
     assert m.p_coop[2, 0].tolist() == [0.0, 0.5, 0.25]
-    cio.brief = 0.7  # not a CMO: has no briefing propensity
-    assert m.p_brief[2] == cmo.brief
+    cio.brief = 0.7  # every executive has its own briefing propensity
+    assert m.p_brief[2, 1] == 0.7 and m.p_brief[2, 0] == cmo.brief
     assert np.shares_memory(m.quality, m.state.stocks) and np.shares_memory(m.alloc.it_marketing, m.state.money)
 
 
@@ -113,8 +115,10 @@ def test_mesa_sees_the_executives():
 
 def test_fixed_propensities_stay_fixed():
     m = Market("baseline", rng=2, customers=500, focal_coop_cmo_cio=0.8, focal_brief=0.05).run()
-    assert m.p_coop[0, 0, 1] == 0.8 and m.p_coop[0, 1, 0] == 0.8 and m.p_brief[0] == 0.05
+    assert m.p_coop[0, 0, 1] == 0.8 and m.p_coop[0, 1, 0] == 0.8 and m.p_brief[0, 0] == 0.05
     assert m.fixed[0, 0, 1] and m.fixed[0, 1, 0] and not m.fixed[1:].any()
+    assert m.fixed_brief[0, 0] and not m.fixed_brief[0, 1:].any() and not m.fixed_brief[1:].any()
+    assert (m.p_brief[0, 1:] != m.state.exec_record[0, EXEC_COLUMNS.index("brief"), 0, 1:]).all()  # CIO, CFO learn
     assert (m.p_coop[1:, 0, 1] != 0.8).all()  # the other firms learned
 
 

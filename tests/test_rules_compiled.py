@@ -81,10 +81,16 @@ def influence_body(pressure, threat, climate, quality, revenue, year_ago, experi
     influence.update(before, credits, p.rate, after)
     g = np.empty(3)
     influence.gain(own, crit, dep, coop, briefed, spent, before, p, g)
-    return crit, own, dep, credits, after, g
+    share = np.empty(3)
+    n = influence.attention(briefed, p.ceo_attention, share)
+    vis = influence.visibility(p.visibility_unbriefed_cio, share[1], p.briefing_on)
+    return crit, own, dep, credits, after, g, share, n, vis
 
 
-def learning_body(payoff, acted, own, foregone, sums, p, prob, other_prob, own_margin, other_margin, noise):
+def learning_body(payoff, acted, own, foregone, sums, p, prob, other_prob, own_margin, other_margin, noise,
+                  firm_payoff, firm_coop):  # fmt: skip
+    seen = learning.observed_foregone(payoff, acted, own, 1, firm_payoff, firm_coop)
+    seen_brief = learning.observed_foregone(payoff, acted, own, 1, np.empty(0), np.empty(0))
     ev = np.empty(4)
     learning.evidence(payoff, acted, own, p.own_weight, p.other_weight, ev)
     learning.add_foregone(acted[own], foregone, p.foregone_weight, ev)
@@ -93,7 +99,7 @@ def learning_body(payoff, acted, own, foregone, sums, p, prob, other_prob, own_m
     gap0 = learning.belief_gap(sums, 0.0)
     step = learning.logit_step(prob, gap, p.rate, p.scale)
     w = learning.imitation_weight(own_margin, other_margin, p.imitation_scale)
-    return ev, gap, gap0, step, w, learning.imitate(step, other_prob, w), learning.drift(step, noise)
+    return ev, gap, gap0, step, w, learning.imitate(step, other_prob, w), learning.drift(step, noise), seen, seen_brief
 
 
 def capabilities_body(stocks, money, roi_work, appraisal_work, threat, incidents, revenue, p):
@@ -110,10 +116,11 @@ def capabilities_body(stocks, money, roi_work, appraisal_work, threat, incidents
 
 def interaction_body(u, p_coop, p_brief, mandated):
     willing = np.zeros((3, 3), dtype=np.bool_)
-    briefs = interaction.propose(u, p_coop, p_brief, willing)
+    briefed = np.zeros(3, dtype=np.bool_)
+    n = interaction.propose(u, p_coop, p_brief, willing, briefed)
     out = np.empty(3)
     interaction.joint_work(willing, mandated, out)
-    return willing, briefs, out
+    return willing, briefed, n, out
 
 
 def choice_body(quality, experience, analytics, pressure, own, taste, counts, u, wom, switching_cost):
@@ -188,17 +195,19 @@ def test_influence_rules_compiled_match_plain():
     rng = np.random.default_rng(1)
     for k in range(12):
         p = PARAMS.credit._replace(
-            briefing_on=bool(k % 3), coordination_cost=float(rng.random() * 0.5), effort_time_cost=float(rng.random())
-        )
+            briefing_on=bool(k % 3), coordination_cost=float(rng.random() * 0.5), effort_time_cost=float(rng.random()),
+            ceo_attention=(0.5, 1.0, 1.5, 3.0)[k % 4], briefing_time_cost=float(rng.random() * 0.3),
+        )  # fmt: skip
         coop = (rng.random(3) < 0.5).astype(float)
         year_ago = 0.0 if k == 0 else float(rng.random() * 200)
         budget_ = 0.0 if k == 1 else float(rng.random() * 50)
-        *_, after, g = _both(
+        *_, after, g, share, n, vis = _both(
             influence_body, float(rng.random()), float(rng.random()), float(rng.random() * 1.5), float(rng.random()),
             float(rng.random() * 200), year_ago, float(rng.random()), float(rng.random() - 0.5),
-            float(rng.random() * 5), budget_, coop, bool(rng.random() < 0.5), rng.random(3) * (k % 2),
+            float(rng.random() * 5), budget_, coop, rng.random(3) < 0.5, rng.random(3) * (k % 2),
             rng.dirichlet([1, 1, 1]), p,
         )  # fmt: skip
+        assert share.sum() <= p.ceo_attention + 1e-12 and 0 <= n <= 3 and 0.0 <= vis <= 1.0
         assert after.sum() == pytest.approx(1.0)
         assert g.sum() == pytest.approx(0.0, abs=1e-12)
 
@@ -214,9 +223,10 @@ def test_learning_rules_compiled_match_plain():
             acted[:] = True  # one side only: no gap
         sums = np.zeros(4) if k == 1 else rng.random(4)
         prob = (0.0, 1.0)[k] if k < 2 else float(rng.random())
-        *_, step, _, imitated, drifted = _both(
+        *_, step, _, imitated, drifted, _, _ = _both(
             learning_body, rng.normal(0, 0.05, n), acted, int(k % n), float(rng.normal(0, 0.05)), sums, p, prob,
             float(rng.random()), float(rng.normal(0.1, 0.05)), float(rng.normal(0.1, 0.05)), float(rng.normal(0, 0.1)),
+            rng.normal(0, 0.05, 3), (rng.random(3) < 0.5).astype(float),
         )  # fmt: skip
         assert learning.LOW <= step <= learning.HIGH
         assert learning.LOW <= imitated <= learning.HIGH and learning.LOW <= drifted <= learning.HIGH
@@ -243,9 +253,10 @@ def test_capabilities_rules_compiled_match_plain():
 def test_interaction_rules_compiled_match_plain():
     rng = np.random.default_rng(4)
     for k in range(16):
-        u = np.zeros(10) if k == 0 else rng.random(10)
+        u = np.zeros(interaction.DRAWS) if k == 0 else rng.random(interaction.DRAWS)
         p_coop = np.ones((3, 3)) if k == 1 else rng.random((3, 3))
-        willing, _, out = _both(interaction_body, u, p_coop, float(rng.random()), bool(k % 2))
+        willing, briefed, n, out = _both(interaction_body, u, p_coop, rng.random(3), bool(k % 2))
+        assert n == briefed.sum()
         assert not np.diag(willing).any()
         assert set(out.tolist()) <= {0.0, 1.0}
 

@@ -35,12 +35,18 @@ FLOAT_PARAMS = (
     "coop_cio_cfo",
     "coop_cfo_cio",
     "brief_mean",
+    "brief_mean_cio",
+    "brief_mean_cfo",
     "effort_mean",
     "propensity_concentration",
     "influence_rate",
     "joint_credit",
     "coordination_cost",
     "visibility_unbriefed",
+    "visibility_unbriefed_cio",
+    "visibility_unbriefed_cfo",
+    "ceo_attention",
+    "briefing_time_cost",
     "dependence_weight",
     "learning_rate",
     "imitation_rate",
@@ -111,6 +117,7 @@ def scenarios(draw) -> dict[str, Any]:
     params["threat"] = draw(path("threat", steps))
     params["climate"] = draw(path("climate", steps))
     params["budget_rule"] = draw(st.sampled_from(param_spec("budget_rule").choices))
+    params["foregone_rule"] = draw(st.sampled_from(param_spec("foregone_rule").choices))
     for name in FLOAT_PARAMS:
         if draw(st.integers(0, 4)):  # mostly drawn, sometimes left at the default
             params[name] = draw(float_param(name))
@@ -164,6 +171,12 @@ def check_tables(firms: pd.DataFrame, execs: pd.DataFrame, n_firms: int, steps: 
     # propensities stay probabilities
     for c in ("coop_cmo", "coop_cio", "coop_cfo", "brief", "effort"):
         assert ((execs[c] >= 0) & (execs[c] <= 1)).all(), c
+
+    # briefings: 0/1, attention only for a briefing and at most all of it, counted per firm
+    assert set(execs["briefed"].unique()) <= {0, 1}
+    assert ((execs["attention"] >= 0) & (execs["attention"] <= execs["briefed"])).all()
+    np.testing.assert_array_equal(firms["briefings"], execs.groupby(["step", "firm"])["briefed"].sum().to_numpy())
+    assert ((firms["briefings"] >= 0) & (firms["briefings"] <= 3)).all()
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -13,27 +13,20 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from orgsim.model.roles import CMO, ROLES
+from orgsim.model.roles import ROLES
 
 if TYPE_CHECKING:
     from orgsim.model.market import Market
 
 
-def _view(array: str, doc: str, cmo_only: bool = False, kind: type = float) -> property:
+def _view(array: str, doc: str, kind: type = float) -> property:
     """A property reading and writing this executive's entry of the model's array ``array``."""
 
     def get(self: Executive):
-        values = getattr(self.model.state, array)
-        if cmo_only:
-            return kind(values[self.firm]) if self.role == CMO else kind(0)
-        return kind(values[self.firm, self.role])
+        return kind(getattr(self.model.state, array)[self.firm, self.role])
 
     def set_(self: Executive, value) -> None:
-        if cmo_only:
-            if self.role == CMO:
-                getattr(self.model.state, array)[self.firm] = value
-        else:
-            getattr(self.model.state, array)[self.firm, self.role] = value
+        getattr(self.model.state, array)[self.firm, self.role] = value
 
     return property(get, set_, doc=doc)
 
@@ -41,9 +34,9 @@ def _view(array: str, doc: str, cmo_only: bool = False, kind: type = float) -> p
 class Executive(mesa.Agent):
     """A CMO, CIO or CFO of one firm.
 
-    Holds a cooperation propensity toward each of its two peers (``coop[peer]``), political
-    effort, its beliefs about what joint work pays and, for the CMO, a propensity to brief the
-    CEO; it sees its influence (the CEO's trust), its credit and its payoff.
+    Holds a cooperation propensity toward each of its two peers (``coop[peer]``), a propensity to
+    brief the CEO, political effort and its beliefs about what joint work and briefing pay; it sees
+    its influence (the CEO's trust), its credit, the CEO's attention its briefing got and its payoff.
     """
 
     model: Market
@@ -57,9 +50,10 @@ class Executive(mesa.Agent):
     credit = _view("credits", "The CEO's credit this quarter.")
     effort = _view("effort", "Political effort in the budget round.")
     payoff = _view("payoff", "This quarter's payoff: influence gain plus the weighted margin.")
-    brief = _view("p_brief", "The CMO's propensity to brief the CEO (0 for the others).", cmo_only=True)
-    briefed = _view("briefed", "Whether the CMO briefed the CEO this quarter.", cmo_only=True, kind=bool)
-    fixed_brief = _view("fixed_brief", "Briefing held fixed by an experiment.", cmo_only=True, kind=bool)
+    brief = _view("p_brief", "Its propensity to brief the CEO.")
+    briefed = _view("briefed", "Whether it briefed the CEO this quarter.", kind=bool)
+    attention = _view("attention", "The CEO's attention share its briefing got this quarter (0 without one).")
+    fixed_brief = _view("fixed_brief", "Briefing held fixed by an experiment.", kind=bool)
 
     @property
     def coop(self) -> np.ndarray:
@@ -86,6 +80,11 @@ class Executive(mesa.Agent):
         return self.model.state.beliefs[self.firm, self.role]
 
     @property
+    def brief_beliefs(self) -> np.ndarray:
+        """For briefing: ``[S_briefed, W_briefed, S_not, W_not]`` (a view)."""
+        return self.model.state.brief_beliefs[self.firm, self.role]
+
+    @property
     def role_name(self) -> str:
         return ROLES[self.role]
 
@@ -96,8 +95,7 @@ class Executive(mesa.Agent):
     def fix(self, peer: int | None, value: float) -> None:
         """Hold a propensity (toward ``peer``, or briefing if ``peer`` is None) at ``value``."""
         if peer is None:
-            if self.role == CMO:
-                self.brief, self.fixed_brief = value, True
+            self.brief, self.fixed_brief = value, True
         else:
             self.coop[peer] = value
             self.fixed[peer] = True

@@ -60,7 +60,11 @@ def params_of(cfg: ScenarioConfig) -> Params:
             **{name: float(getattr(ip, name)) for name in CreditParams._fields if name.startswith("crit_")},
             dependence_weight=float(ip.dependence_weight) if mech.resource_dependence else 0.0,
             visibility_unbriefed=float(ip.visibility_unbriefed),
+            visibility_unbriefed_cio=float(ip.visibility_unbriefed_cio),
+            visibility_unbriefed_cfo=float(ip.visibility_unbriefed_cfo),
             briefing_on=bool(mech.briefing),
+            ceo_attention=float(ip.ceo_attention) if mech.finite_attention else 3.0,
+            briefing_time_cost=float(ip.briefing_time_cost),
             joint_credit=float(ip.joint_credit) if mech.joint_credit_on else 0.0,
             coordination_cost=float(ip.coordination_cost),
             effort_time_cost=float(ip.effort_time_cost),
@@ -71,6 +75,7 @@ def params_of(cfg: ScenarioConfig) -> Params:
             own_weight=1.0 if mech.reinforcement else 0.0,
             other_weight=float(lp.observation_weight) if mech.observation else 0.0,
             counterfactual=bool(mech.counterfactual),
+            exact=lp.foregone_rule == "exact",
             foregone_weight=float(lp.foregone_weight),
             decay=float(lp.belief_decay),
             scale=float(lp.payoff_scale),
@@ -117,19 +122,21 @@ def _state(cfg: ScenarioConfig, env: np.ndarray) -> State:
         crit=np.zeros((f, 3)),
         dependence=np.zeros((f, 3)),
         coop=np.zeros((f, 3)),
-        briefed=np.zeros(f, dtype=bool),
+        briefed=np.zeros((f, 3), dtype=bool),
+        attention=np.zeros((f, 3)),
         coop_history=np.zeros((quarter.HISTORY, f, 3)),
         p_coop=np.zeros((f, 3, 3)),
-        p_brief=np.zeros(f),
+        p_brief=np.zeros((f, 3)),
         effort=np.zeros((f, 3)),
         spent=np.zeros((f, 3)),
         bid_beliefs=np.zeros((f, 3, 3)),
         willing=np.zeros((f, 3, 3), dtype=bool),
         payoff=np.zeros((f, 3)),
         fixed=np.zeros((f, 3, 3), dtype=bool),
-        fixed_brief=np.zeros(f, dtype=bool),
+        fixed_brief=np.zeros((f, 3), dtype=bool),
         beliefs=np.zeros((f, 3, 3, 4)),
-        brief_beliefs=np.zeros((f, 4)),
+        brief_beliefs=np.zeros((f, 3, 4)),
+        brief_foregone=np.zeros((f, 3)),
         firm_record=np.zeros((t, len(FIRM_COLUMNS), f)),
         exec_record=np.zeros((t, len(EXEC_COLUMNS), f, 3)),
     )
@@ -203,7 +210,8 @@ class Market(mesa.Model):
         conc = ex.propensity_concentration
         for (role, peer), mean in means.items():
             s.p_coop[:, role, peer] = beta_draws(self.rng, mean, conc, f)
-        s.p_brief[:] = beta_draws(self.rng, ex.brief_mean, conc, f)
+        for role, mean in ((CMO, ex.brief_mean), (CIO, ex.brief_mean_cio), (CFO, ex.brief_mean_cfo)):
+            s.p_brief[:, role] = beta_draws(self.rng, mean, conc, f)
         s.effort[:] = beta_draws(self.rng, ex.effort_mean, conc, (f * 3)).reshape(f, 3)
         strength = np.empty(3)
         for j in range(f):  # each executive starts believing its rivals bid what they would now
@@ -255,6 +263,7 @@ class Market(mesa.Model):
     credits = _state_view("credits")
     coop = _state_view("coop")
     briefed = _state_view("briefed")
+    attention = _state_view("attention")
     coop_history = _state_view("coop_history")
     p_coop = _state_view("p_coop")
     p_brief = _state_view("p_brief")
@@ -267,6 +276,7 @@ class Market(mesa.Model):
     fixed_brief = _state_view("fixed_brief")
     beliefs = _state_view("beliefs")
     brief_beliefs = _state_view("brief_beliefs")
+    brief_foregone = _state_view("brief_foregone")
     incidents = _state_view("incidents")
     profit = _state_view("profit")
     shares = _state_view("shares")

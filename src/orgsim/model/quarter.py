@@ -8,8 +8,8 @@ Compiled by numba (:mod:`orgsim.model.jit`); with ``ORGSIM_NO_NUMBA=1`` the same
 plain Python, for reading and debugging. Random numbers come from the model's generator, in the
 order the phases use them. No mesa import.
 
-Array layout: ``p_coop[firm, role, peer]`` (own entry 0), ``p_brief[firm]`` (the CMO's),
-``beliefs[firm, role, peer, :]`` and ``brief_beliefs[firm, :]`` as ``[S_acted, W_acted, S_not,
+Array layout: ``p_coop[firm, role, peer]`` (own entry 0), ``p_brief[firm, role]``,
+``beliefs[firm, role, peer, :]`` and ``brief_beliefs[firm, role, :]`` as ``[S_acted, W_acted, S_not,
 W_not]``, ``bid_beliefs[firm, role, peer]`` (what ``role`` believes ``peer`` bids in the budget
 round), ``coop[firm, pair]`` in the order of :data:`orgsim.model.roles.PAIRS`, ``stocks[stock,
 firm]`` in the order of :data:`STOCKS`, ``money[line, firm]`` in the order of
@@ -70,19 +70,21 @@ class State(NamedTuple):
     crit: np.ndarray  # (F, 3) criticality of each domain this quarter
     dependence: np.ndarray  # (F, 3) credit for budget others depend on
     coop: np.ndarray  # (F, 3) joint work per pair this quarter (0.0 / 1.0)
-    briefed: np.ndarray  # (F,) bool: the CMO briefed the CEO this quarter
+    briefed: np.ndarray  # (F, 3) bool: the executive briefed the CEO this quarter
+    attention: np.ndarray  # (F, 3) the CEO's attention share each executive's briefing got this quarter
     coop_history: np.ndarray  # (HISTORY, F, 3) joint work, newest quarter first
     p_coop: np.ndarray  # (F, 3, 3) propensity to be willing to work with each peer
-    p_brief: np.ndarray  # (F,) the CMO's propensity to brief the CEO
+    p_brief: np.ndarray  # (F, 3) each executive's propensity to brief the CEO
     effort: np.ndarray  # (F, 3) political effort in the budget round (chosen before each round)
     spent: np.ndarray  # (F, 3) effort spent in this quarter's budget round (0 in other quarters)
     bid_beliefs: np.ndarray  # (F, 3, 3) each executive's belief of each peer's bid (strength x effort)
     willing: np.ndarray  # (F, 3, 3) bool, this quarter's proposals
     payoff: np.ndarray  # (F, 3) this quarter's payoff (influence gain + weighted margin)
     fixed: np.ndarray  # (F, 3, 3) bool: propensities held fixed by an experiment
-    fixed_brief: np.ndarray  # (F,) bool
+    fixed_brief: np.ndarray  # (F, 3) bool
     beliefs: np.ndarray  # (F, 3, 3, 4) accumulators per executive and peer
-    brief_beliefs: np.ndarray  # (F, 4) the CMOs' accumulators for briefing
+    brief_beliefs: np.ndarray  # (F, 3, 4) accumulators per executive for briefing
+    brief_foregone: np.ndarray  # (F, 3) the foregone payoff of briefing (or not) each used this quarter (0: none)
     firm_record: np.ndarray  # (T + 1, len(FIRM_COLUMNS), F)
     exec_record: np.ndarray  # (T + 1, len(EXEC_COLUMNS), F, 3)
 
@@ -90,19 +92,19 @@ class State(NamedTuple):
 # -- phase 2 ----------------------------------------------------------------------------------
 @register_jitable
 def executives_interact(s, p, rng):
-    """2. Proposals (ten uniforms per firm, firm by firm), then the ROI mandate's uniforms; joint
-    work where both are willing; the cooperation history moves on a quarter."""
+    """2. Proposals and briefings (twelve uniforms per firm, firm by firm), then the ROI mandate's
+    uniforms; joint work where both are willing; the cooperation history moves on a quarter."""
     f = s.coop.shape[0]
-    u = np.empty((f, 10))
+    u = np.empty((f, interaction.DRAWS))
     for i in range(f):
-        for c in range(10):
+        for c in range(interaction.DRAWS):
             u[i, c] = rng.random()
     mandated = np.zeros(f, dtype=np.bool_)
     if p.mandate > 0:
         for i in range(f):
             mandated[i] = rng.random() < p.mandate
     for i in range(f):
-        s.briefed[i] = interaction.propose(u[i], s.p_coop[i], s.p_brief[i], s.willing[i])
+        interaction.propose(u[i], s.p_coop[i], s.p_brief[i], s.willing[i], s.briefed[i])
         interaction.joint_work(s.willing[i], mandated[i], s.coop[i])
     for h in range(HISTORY - 1, -1, -1):  # element by element: numba compiles array copies slowly
         for i in range(f):
@@ -195,8 +197,8 @@ def capabilities_move(s, p, q, rng):
 # -- phase 5 ----------------------------------------------------------------------------------
 @register_jitable
 def influence_moves(s, p, q):
-    """5. The CEO credits each executive (criticality x domain value, joint work, briefing,
-    dependence); influence moves a step toward the credited shares."""
+    """5. The CEO credits each executive (criticality x domain value, joint work, briefings and the
+    attention they got, dependence); influence moves a step toward the credited shares."""
     cp = p.credit
     ago = q - 4 if q >= 4 else 0
     for j in range(s.coop.shape[0]):
@@ -208,6 +210,7 @@ def influence_moves(s, p, q):
         influence.dependence(s.money[3, j], s.money[0, j], cp, s.dependence[j])
         for r in range(3):
             s.influence_before[j, r] = s.influence[j, r]
+        influence.attention(s.briefed[j], cp.ceo_attention, s.attention[j])
         influence.credit(s.own[j], s.crit[j], s.dependence[j], s.coop[j], s.briefed[j], s.spent[j], cp, s.credits[j])
         influence.update(s.influence_before[j], s.credits[j], cp.rate, s.influence[j])
 
@@ -215,27 +218,59 @@ def influence_moves(s, p, q):
 # -- phase 6 ----------------------------------------------------------------------------------
 @register_jitable
 def foregone_gains(s, p, margin_now, flip, out):
-    """What each executive would have gained (influence gain + weighted margin) had pair ``flip``'s
-    joint work gone the other way (``flip`` = 3: had the CMO briefed otherwise), into ``out`` (F, 3)."""
+    """What each executive would have gained (influence gain + weighted margin) under the CEO's exact
+    rule had pair ``flip``'s joint work gone the other way (``flip`` = 3 + r: had executive ``r``
+    briefed otherwise, the others' briefings as they were), into ``out`` (F, 3)."""
     c = np.empty(3)
+    b = np.empty(3, dtype=np.bool_)
     g = np.empty(3)
     for i in range(s.coop.shape[0]):
         for k in range(3):
             c[k] = 1.0 - s.coop[i, k] if k == flip else s.coop[i, k]
-        briefed = (not s.briefed[i]) if flip == 3 else s.briefed[i]
-        influence.gain(s.own[i], s.crit[i], s.dependence[i], c, briefed, s.spent[i], s.influence_before[i], p.credit,
-                       g)  # fmt: skip
+            b[k] = (not s.briefed[i, k]) if k == flip - 3 else s.briefed[i, k]
+        influence.gain(s.own[i], s.crit[i], s.dependence[i], c, b, s.spent[i], s.influence_before[i], p.credit, g)
         for r in range(3):
             out[i, r] = g[r] + margin_now[i]
 
 
 @register_jitable
-def update_beliefs(beliefs, payoff, acted, foregone, lp):
+def foregone_estimates(s, p, margin_now, flip, out, has):
+    """Each executive's foregone payoff of the action not taken — pair ``flip``'s joint work, or
+    (``flip`` = 3 + r) executive r's briefing — into ``out`` (F, 3), ``has`` (F, 3) whether it has
+    one: the CEO's exact rule (``foregone_rule = "exact"``) or what it observes this quarter
+    (:func:`orgsim.model.rules.learning.observed_foregone`)."""
+    f = s.coop.shape[0]
+    if p.learn.exact:
+        foregone_gains(s, p, margin_now, flip, out)
+        for i in range(f):
+            for r in range(3):
+                has[i, r] = True
+        return
+    none = np.empty(0)
+    for i in range(f):
+        for r in range(3):
+            out[i, r] = 0.0
+            has[i, r] = False
+        if flip < 3:
+            a, b = PAIRS[flip]
+            for r in (a, b):
+                est, n = learning.observed_foregone(s.payoff[:, r], s.coop[:, flip], i, r, s.payoff[i], s.coop[i])
+                out[i, r] = est
+                has[i, r] = n > 0
+        else:
+            r = flip - 3
+            est, n = learning.observed_foregone(s.payoff[:, r], s.briefed[:, r], i, r, none, none)
+            out[i, r] = est
+            has[i, r] = n > 0
+
+
+@register_jitable
+def update_beliefs(beliefs, payoff, acted, foregone, has, lp):
     """Every firm's learner of one role about one action: evidence (own, observed, foregone), accumulated."""
     ev = np.empty(4)
     for i in range(payoff.shape[0]):
         learning.evidence(payoff, acted, i, lp.own_weight, lp.other_weight, ev)
-        if lp.counterfactual:
+        if lp.counterfactual and has[i]:
             learning.add_foregone(acted[i] != 0, foregone[i], lp.foregone_weight, ev)
         learning.accumulate(beliefs[i], ev, lp.decay)
 
@@ -252,21 +287,25 @@ def executives_learn(s, p, q, rng):
         for r in range(3):
             s.payoff[i, r] = (s.influence[i, r] - s.influence_before[i, r]) + margin_now[i]
     foregone = np.zeros((f, 3))
+    has = np.zeros((f, 3), dtype=np.bool_)
     for k in range(3):
         if lp.counterfactual:
-            foregone_gains(s, p, margin_now, k, foregone)
+            foregone_estimates(s, p, margin_now, k, foregone, has)
         a, b = PAIRS[k]
-        update_beliefs(s.beliefs[:, a, b], s.payoff[:, a], s.coop[:, k], foregone[:, a], lp)
-        update_beliefs(s.beliefs[:, b, a], s.payoff[:, b], s.coop[:, k], foregone[:, b], lp)
-    if lp.counterfactual:
-        foregone_gains(s, p, margin_now, 3, foregone)
-    update_beliefs(s.brief_beliefs, s.payoff[:, CMO], s.briefed, foregone[:, CMO], lp)
+        update_beliefs(s.beliefs[:, a, b], s.payoff[:, a], s.coop[:, k], foregone[:, a], has[:, a], lp)
+        update_beliefs(s.beliefs[:, b, a], s.payoff[:, b], s.coop[:, k], foregone[:, b], has[:, b], lp)
+    for r in range(3):
+        if lp.counterfactual:
+            foregone_estimates(s, p, margin_now, 3 + r, foregone, has)
+        update_beliefs(s.brief_beliefs[:, r], s.payoff[:, r], s.briefed[:, r], foregone[:, r], has[:, r], lp)
+        for i in range(f):
+            s.brief_foregone[i, r] = foregone[i, r] if (lp.counterfactual and has[i, r]) else 0.0
 
     margins = np.empty(f)  # each firm's mean margin over the past year, for benchmarking
     for i in range(f):
         margins[i] = mean_of_last(s.margin, q, i, 4)
     new_coop = np.empty((f, 3, 3))
-    new_brief = np.empty(f)
+    new_brief = np.empty((f, 3))
     for i in range(f):
         for role in range(3):
             nxt = np.empty(3)
@@ -275,9 +314,8 @@ def executives_learn(s, p, q, rng):
                 if peer != role:
                     gap = learning.belief_gap(s.beliefs[i, role, peer])
                     nxt[peer] = learning.logit_step(s.p_coop[i, role, peer], gap, lp.rate, lp.scale)
-            brief = 0.0
-            if role == CMO:
-                brief = learning.logit_step(s.p_brief[i], learning.belief_gap(s.brief_beliefs[i]), lp.rate, lp.scale)
+            gap = learning.belief_gap(s.brief_beliefs[i, role])
+            brief = learning.logit_step(s.p_brief[i, role], gap, lp.rate, lp.scale)
             if lp.imitation and rng.random() < lp.imitation_rate:
                 other = rng.integers(0, f - 1)
                 other = other + 1 if other >= i else other
@@ -286,22 +324,19 @@ def executives_learn(s, p, q, rng):
                     for peer in range(3):
                         if peer != role:
                             nxt[peer] = learning.imitate(nxt[peer], s.p_coop[other, role, peer], w)
-                    if role == CMO:
-                        brief = learning.imitate(brief, s.p_brief[other], w)
+                    brief = learning.imitate(brief, s.p_brief[other, role], w)
             if lp.exploration > 0:
                 noise = rng.normal(0.0, lp.exploration, 3)
                 for peer in range(3):
                     if peer != role:
                         nxt[peer] = learning.drift(nxt[peer], noise[peer])
-                if role == CMO:
-                    brief = learning.drift(brief, noise[role])
+                brief = learning.drift(brief, noise[role])  # the draw of its own slot
             for peer in range(3):
                 new_coop[i, role, peer] = s.p_coop[i, role, peer] if s.fixed[i, role, peer] else nxt[peer]
-            if role == CMO:
-                new_brief[i] = s.p_brief[i] if s.fixed_brief[i] else brief
+            new_brief[i, role] = s.p_brief[i, role] if s.fixed_brief[i, role] else brief
     for i in range(f):  # commit: every executive learned from the same state
-        s.p_brief[i] = new_brief[i]
         for role in range(3):
+            s.p_brief[i, role] = new_brief[i, role]
             for peer in range(3):
                 s.p_coop[i, role, peer] = new_coop[i, role, peer]
 
@@ -342,8 +377,13 @@ def write_record(s, q):
             row[FirmCol.coop_cmo_cio + r, j] = s.coop[j, r]
             a, b = PAIRS[r]  # next quarter's probability of the pair's joint work (without a mandate)
             row[FirmCol.p_coop_cmo_cio + r, j] = s.p_coop[j, a, b] * s.p_coop[j, b, a]
-        row[FirmCol.cmo_briefs_ceo, j] = 1.0 if s.briefed[j] else 0.0
-        row[FirmCol.p_brief, j] = s.p_brief[j]
+        row[FirmCol.cmo_briefs_ceo, j] = 1.0 if s.briefed[j, CMO] else 0.0
+        row[FirmCol.p_brief, j] = s.p_brief[j, CMO]
+        n = 0
+        for r in range(3):
+            if s.briefed[j, r]:
+                n += 1
+        row[FirmCol.briefings, j] = n
         row[FirmCol.data_integration, j] = s.stocks[INTEGRATION, j]
         row[FirmCol.analytics, j] = s.stocks[ANALYTICS, j]
         row[FirmCol.experience, j] = s.stocks[EXPERIENCE, j]
@@ -358,7 +398,11 @@ def write_record(s, q):
             e[ExecCol.influence, j, r] = s.influence[j, r]
             for peer in range(3):
                 e[ExecCol.coop_cmo + peer, j, r] = s.p_coop[j, r, peer]
-            e[ExecCol.brief, j, r] = s.p_brief[j] if r == CMO else 0.0
+            e[ExecCol.brief, j, r] = s.p_brief[j, r]
+            e[ExecCol.briefed, j, r] = 1.0 if s.briefed[j, r] else 0.0
+            e[ExecCol.attention, j, r] = s.attention[j, r]
+            e[ExecCol.brief_gap, j, r] = learning.belief_gap(s.brief_beliefs[j, r])
+            e[ExecCol.brief_foregone, j, r] = s.brief_foregone[j, r]
             e[ExecCol.effort, j, r] = s.effort[j, r]
             e[ExecCol.believed_bids, j, r] = politics.believed_total(s.bid_beliefs[j], r)
             e[ExecCol.payoff, j, r] = s.payoff[j, r]

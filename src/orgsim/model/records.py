@@ -33,6 +33,7 @@ FIRM_COLUMNS = (
     "p_coop_cmo_cfo",
     "p_coop_cio_cfo",
     "p_brief",
+    "briefings",
     "data_integration",
     "analytics",
     "experience",
@@ -52,6 +53,10 @@ EXEC_COLUMNS = (
     "coop_cio",
     "coop_cfo",
     "brief",
+    "briefed",
+    "attention",
+    "brief_gap",
+    "brief_foregone",
     "effort",
     "believed_bids",
     "payoff",
@@ -59,7 +64,7 @@ EXEC_COLUMNS = (
 )
 PAIR_COLUMNS = ("coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo")
 #: firm columns recorded as integers in the tables
-INT_COLUMNS = ("incidents", "coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo")
+INT_COLUMNS = ("incidents", "coop_cmo_cio", "coop_cmo_cfo", "coop_cio_cfo", "cmo_briefs_ceo", "briefings")
 
 FirmCol = IntEnum("FirmCol", [(c, i) for i, c in enumerate(FIRM_COLUMNS)])
 ExecCol = IntEnum("ExecCol", [(c, i) for i, c in enumerate(EXEC_COLUMNS)])

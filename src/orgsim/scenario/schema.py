@@ -208,7 +208,23 @@ class ExecutiveParams(_Group):
         0.63,
         "probability",
         SRC_SEED,
-        "mean propensity of the CMO to brief the CEO in a quarter (seed 003: 63 %)",
+        "mean propensity of the CMO to brief the CEO in a quarter at the start (seed 003: 63 %; then learned)",
+        ge=0.0,
+        le=1.0,
+    )
+    brief_mean_cio: float = P(
+        0.5,
+        "probability",
+        SRC_ASSUMED,
+        "mean propensity of the CIO to brief the CEO in a quarter at the start (then learned)",
+        ge=0.0,
+        le=1.0,
+    )
+    brief_mean_cfo: float = P(
+        0.7,
+        "probability",
+        SRC_ASSUMED,
+        "mean propensity of the CFO to brief the CEO in a quarter at the start (then learned)",
         ge=0.0,
         le=1.0,
     )
@@ -403,7 +419,39 @@ class InfluenceParams(_Group):
         0.7,
         "share",
         SRC_ASSUMED,
-        "share of the CMO's credit the CEO sees in a quarter without a briefing",
+        "share of the CMO's own-domain result the CEO sees in a quarter without a briefing",
+        ge=0.0,
+        le=1.0,
+    )
+    visibility_unbriefed_cio: float = P(
+        0.6,
+        "share",
+        SRC_ASSUMED,
+        "share of the CIO's own-domain result (quality, security) the CEO sees in a quarter without a briefing",
+        ge=0.0,
+        le=1.0,
+    )
+    visibility_unbriefed_cfo: float = P(
+        0.85,
+        "share",
+        SRC_ASSUMED,
+        "share of the CFO's own-domain result (the margin) the CEO sees in a quarter without a briefing",
+        ge=0.0,
+        le=1.0,
+    )
+    ceo_attention: float = P(
+        1.5,
+        "briefings/quarter",
+        SRC_ASSUMED,
+        "briefings the CEO absorbs fully in a quarter; n briefers each get the share min(1, ceo_attention / n)",
+        gt=0.0,
+        le=3.0,
+    )
+    briefing_time_cost: float = P(
+        0.1,
+        "share",
+        SRC_ASSUMED,
+        "own-domain credit lost in a quarter in which the executive briefs the CEO (preparation, time)",
         ge=0.0,
         le=1.0,
     )
@@ -489,6 +537,13 @@ class LearningParams(_Group):
         ge=0.0,
         le=1.0,
     )
+    foregone_rule: Literal["observed", "exact"] = P(
+        "observed",
+        "-",
+        SRC_ASSUMED,
+        "foregone payoff of the action not taken: observed (same role in other firms that took it; peers' "
+        "payoffs in the own firm) or exact (the CEO's crediting rule, for comparison)",
+    )
     bid_belief_decay: float = P(
         0.5,
         "1/round",
@@ -542,13 +597,21 @@ class MechanismSwitches(_Group):
     word_of_mouth: bool = P(True, "-", SRC_ASSUMED, "customers weigh their neighbours' brands")
     shadow_it: bool = P(True, "-", SRC_ASSUMED, "the CMO buys technology outside IT when the CIO does not cooperate")
     joint_credit_on: bool = P(True, "-", SRC_ASSUMED, "the CEO credits joint results to both partners")
-    briefing: bool = P(True, "-", SRC_ASSUMED, "briefing the CEO raises the visibility of the CMO's credit")
+    briefing: bool = P(
+        True,
+        "-",
+        SRC_ASSUMED,
+        "briefing the CEO raises the visibility of the executive's result (else it only costs time)",
+    )
     resource_dependence: bool = P(True, "-", SRC_ASSUMED, "controlling budget others depend on adds credit")
     roi_evidence_on: bool = P(True, "-", SRC_ASSUMED, "ROI measurement strengthens the CMO's budget claim")
     reinforcement: bool = P(True, "-", SRC_ASSUMED, "executives learn from their own payoffs")
     observation: bool = P(True, "-", SRC_ASSUMED, "executives learn from the payoffs of the same role in other firms")
     counterfactual: bool = P(
         True, "-", SRC_ASSUMED, "executives weigh the foregone payoff of the action they did not take"
+    )
+    finite_attention: bool = P(
+        True, "-", SRC_ASSUMED, "the CEO's attention is finite: briefers share ceo_attention (else each gets it all)"
     )
     imitation: bool = P(True, "-", SRC_ASSUMED, "executives imitate the same role in better-performing firms")
     incidents: bool = P(True, "-", SRC_ASSUMED, "security incidents occur")

@@ -1,13 +1,15 @@
 """How executives adjust their propensities, per learner (compiled where the quarter calls them).
 
 Belief-based learning (in the family of EWA, Camerer & Ho 1999, and fictitious play): for each
-action it can take (work with a given peer; for the CMO, brief the CEO) an executive keeps two
+action it can take (work with a given peer; brief the CEO) an executive keeps two
 recency-weighted sums of payoffs with their weights, ``[S_acted, W_acted, S_not, W_not]``: one for
 quarters in which the action was taken and one for quarters in which it was not. Evidence comes
 from its own experience (reinforcement, weight 1), from watching the same role in the other firms
-(vicarious learning, weight ``observation_weight``), and from the foregone payoff of the action it
-did not take, which it reckons from how the CEO credits (weight ``foregone_weight``, EWA's delta),
-so an executive learns even when its own joint work is rare. The propensity moves in logit space
+(vicarious learning, weight ``observation_weight``), and from an estimate of the foregone payoff of
+the action it did not take (weight ``foregone_weight``, EWA's delta), so an executive learns even
+when its own joint work is rare. The estimate is what it can observe this quarter
+(:func:`observed_foregone`, ``foregone_rule = "observed"``) or, for comparison, the CEO's exact
+crediting rule with the action flipped (``"exact"``, computed in the quarter). The propensity moves in logit space
 by ``rate * tanh(gap / scale)`` where ``gap`` is the shrunken difference of the two averages: with
 no evidence, or symmetric noise, it does not drift.
 
@@ -23,6 +25,8 @@ from typing import NamedTuple
 
 from numba.extending import register_jitable
 
+from orgsim.model.roles import PAIRS
+
 #: propensities stay within [LOW, HIGH]
 LOW, HIGH = 0.01, 0.99
 
@@ -32,6 +36,7 @@ class LearnParams(NamedTuple):
     own_weight: float  # 0 when the reinforcement channel is off
     other_weight: float  # observation_weight; 0 when the observation channel is off
     counterfactual: bool
+    exact: bool  # foregone_rule == "exact": the foregone payoff from the CEO's rule, else observed
     foregone_weight: float
     decay: float  # belief_decay
     scale: float  # payoff_scale
@@ -70,6 +75,41 @@ def add_foregone(acted, payoff_other, weight, ev):
     else:
         ev[0] += weight * payoff_other
         ev[1] += weight
+
+
+@register_jitable
+def observed_foregone(payoff, acted, own, role, firm_payoff, firm_coop):
+    """The executive of role ``role`` in firm ``own``: its estimate of the payoff of the action it did
+    not take this quarter, from what it can observe; returns ``(estimate, n)`` (``n`` observations;
+    no estimate, 0.0, if ``n`` is 0).
+
+    ``payoff[j]`` and ``acted[j]`` are the payoff and the action (taken or not) of the same role
+    in firm ``j``. The observations are (a) the payoffs of the same role in the *other* firms that
+    took the action it did not, and, for joint work (``firm_coop`` holds its own firm's joint work
+    per pair, :data:`orgsim.model.roles.PAIRS`; empty for briefing), (b) the CEO's visible reaction
+    in its own firm: the payoffs (influence gain + weighted margin, ``firm_payoff``) of its peers
+    whose standing in joint work was the other one — a peer who did joint work this quarter if it
+    did not, a peer who did none if it did. The estimate is their unweighted mean. It does not use
+    the CEO's crediting rule.
+    """
+    total = 0.0
+    n = 0
+    for j in range(payoff.shape[0]):
+        if j != own and (acted[j] != 0) != (acted[own] != 0):
+            total += payoff[j]
+            n += 1
+    if firm_coop.shape[0] == 3:
+        for peer in range(3):
+            if peer != role:
+                worked = False
+                for k in range(3):
+                    a, b = PAIRS[k]
+                    if (a == peer or b == peer) and firm_coop[k] != 0:
+                        worked = True
+                if worked != (acted[own] != 0):
+                    total += firm_payoff[peer]
+                    n += 1
+    return (total / n if n > 0 else 0.0), n
 
 
 @register_jitable
