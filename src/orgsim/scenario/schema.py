@@ -173,14 +173,14 @@ class LeverParams(_Group):
 class ExecutiveParams(_Group):
     """Executive dispositions at the start (drawn per firm)."""
 
-    influence_cmo: float = P(0.2164, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
-    influence_cio: float = P(0.3888, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
-    influence_cfo: float = P(0.3948, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
+    influence_cmo: float = P(0.228, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
+    influence_cio: float = P(0.3662, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
+    influence_cfo: float = P(0.4058, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
     coop_cmo_cio: float = P(
-        0.9788, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
+        0.9757, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
     )
     coop_cio_cmo: float = P(
-        0.2686, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
+        0.3914, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
     )
     coop_cmo_cfo: float = P(
         0.30,
@@ -268,12 +268,12 @@ class FirmParams(_Group):
     )
     quality_start: float = P(0.6, "0..1", SRC_ASSUMED, "initial product/operations quality", ge=0.0, le=1.0)
     quality_growth: float = P(
-        0.6497, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
+        0.6614, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
     )
     quality_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "quality depreciation", ge=0.0, le=1.0)
     integration_start: float = P(0.5, "0..1", SRC_ASSUMED, "initial data integration (1 - silo index)", ge=0.0, le=1.0)
     integration_growth: float = P(
-        17.0277,
+        10.3865,
         "1/spend",
         SRC_CAL,
         "integration built per unit of governed marketing-IT spend intensity",
@@ -286,7 +286,7 @@ class FirmParams(_Group):
     )
     analytics_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial analytics capability", ge=0.0, le=1.0)
     analytics_growth: float = P(
-        1.4055,
+        1.2812,
         "1/spend",
         SRC_CAL,
         "analytics built per unit of marketing-technology spend on integrated data",
@@ -299,7 +299,7 @@ class FirmParams(_Group):
     )
     experience_start: float = P(0.4, "0..1", SRC_ASSUMED, "initial customer experience", ge=0.0, le=1.0)
     experience_growth: float = P(
-        1.2414, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
+        1.2687, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
     )
     experience_decay: float = P(0.06, "1/quarter", SRC_ASSUMED, "experience depreciation", ge=0.0, le=1.0)
     analytics_leverage: float = P(
@@ -326,7 +326,7 @@ class FirmParams(_Group):
     )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
     claim_cmo: float = P(
-        0.3403,
+        0.3333,
         "weight",
         SRC_CAL,
         "marketing's claim on the contested budget (scales the CMO's contest strength)",
@@ -334,7 +334,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cio: float = P(
-        0.3941,
+        0.4242,
         "weight",
         SRC_CAL,
         "IT's claim on the contested budget (scales the CIO's contest strength)",
@@ -342,7 +342,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cfo: float = P(
-        0.2656,
+        0.2425,
         "weight",
         SRC_CAL,
         "finance's claim on the contested budget (scales the CFO's contest strength)",
