@@ -184,12 +184,34 @@ def test_run_figure_composes_every_panel_and_updates_mixed_traces() -> None:
     a, b = (charts.run_figure(f, 1) for f in frames[1:])
     names = {t.get("name") for t in a["data"]}
     assert {"CMO firm 1", "marketing", "incidents", "firm 1", "other firms", "profit, firm 1", "pressure P(t)"} <= names
+    assert {"CMO effort", "CIO briefing propensity", "CFO briefed"} <= names  # the politics panel
     axes = {k for k in a["layout"] if k.startswith(("xaxis", "yaxis"))}
-    assert len([k for k in axes if k.startswith("xaxis")]) == 7
+    assert len([k for k in axes if k.startswith("xaxis")]) == len(charts.RUN_PANELS) + 1  # + the environment
     assert all(t["xaxis"].replace("x", "xaxis") in axes or t["xaxis"] == "x" for t in a["data"])
     assert [t["type"] for t in a["data"]] == [t["type"] for t in b["data"]]  # the same traces, new values
     go.Figure(a)
     go.Figure(b)
+
+
+def test_politics_panel_shows_each_executives_effort_and_briefing() -> None:
+    m = Market("budget_squeeze", rng=2, customers=500, steps=12, firms=3)
+    for _ in range(12):
+        m.step()
+    frame = Frame.of(m)
+    fig = charts.politics_figure(frame, 2)
+    effort = {t["name"]: t["y"] for t in fig["data"] if t["name"].endswith("effort")}
+    assert effort["CIO effort"] == pytest.approx(
+        m.executive_table().query("firm == 2 and role == 'cio'")["effort"].tolist()
+    )
+    assert len(set(effort["CMO effort"])) > 1  # chosen: it moves within the run
+    briefed = next(t for t in fig["data"] if t["name"] == "CMO briefed")
+    assert briefed["x"] == [
+        q
+        for q in range(13)
+        if m.executive_table().query(f"firm == 2 and role == 'cmo' and step == {q}")["briefed"].item()
+    ]
+    table = charts.firm_rows(frame)
+    assert table["effort CFO"].tolist() == pytest.approx(m.effort[:, 2].round(2).tolist())
 
 
 # -- parameters --------------------------------------------------------------------------------

@@ -368,6 +368,44 @@ def environment_figure(frame: Any) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
+def politics_figure(frame: Any, firm: int) -> dict[str, Any]:
+    """The selected firm's politics: each executive's chosen effort in the budget round (solid) and
+    its propensity to brief the CEO (dotted), with a dot in the quarters it briefed."""
+    x = _steps(frame)
+    data: list[dict[str, Any]] = []
+    execs = getattr(frame, "execs", {}) or {}
+    for r, role in enumerate(("cmo", "cio", "cfo")):
+        colour, name = ROLE_COLOURS[role], ROLE_NAMES[role]
+        if "effort" in execs:
+            data.append(
+                {
+                    "type": "scatter", "x": x, "y": _list(execs["effort"][:, firm, r]), "mode": "lines",
+                    "line": {"color": colour, "width": 2.5}, "name": f"{name} effort", "legendgroup": role,
+                }
+            )  # fmt: skip
+        if "brief" in execs:
+            data.append(
+                {
+                    "type": "scatter", "x": x, "y": _list(execs["brief"][:, firm, r]), "mode": "lines",
+                    "line": {"color": colour, "width": 1.5, "dash": "dot"}, "name": f"{name} briefing propensity",
+                    "legendgroup": role,
+                }
+            )  # fmt: skip
+        if "briefed" in execs:
+            quarters = [q for q in x if execs["briefed"][q, firm, r] > 0.5]
+            data.append(
+                {
+                    "type": "scatter", "x": quarters, "y": [1.02 + 0.04 * r] * len(quarters), "mode": "markers",
+                    "marker": {"color": colour, "size": 4}, "name": f"{name} briefed", "legendgroup": role,
+                }
+            )  # fmt: skip
+    layout = _layout("Politics", frame.horizon, "effort, briefing propensity")
+    layout["yaxis"] = {**layout.get("yaxis", {}), "range": [0, 1.13]}
+    roles = " ".join(f"<span style='color:{ROLE_COLOURS[r]}'>{ROLE_NAMES[r]}</span>" for r in ("cmo", "cio", "cfo"))
+    layout["meta"] = {"key": f"{roles}: ━ effort in the budget round &nbsp;┈ briefing propensity &nbsp;• briefed"}
+    return {"data": data, "layout": layout}
+
+
 RUN_CHARTS = {
     "influence": influence_figure,
     "budget": budget_figure,
@@ -375,6 +413,7 @@ RUN_CHARTS = {
     "capabilities": capabilities_figure,
     "market": market_share_figure,
     "revenue": revenue_profit_figure,
+    "politics": politics_figure,
 }
 
 
@@ -396,6 +435,11 @@ def firm_rows(frame: Any) -> pd.DataFrame:
             "CMO–CFO": d["coop_cmo_cfo"][q].astype(int),
             "CIO–CFO": d["coop_cio_cfo"][q].astype(int),
             "briefs CEO": d["cmo_briefs_ceo"][q].astype(int),
+            **{
+                f"effort {ROLE_NAMES[role]}": np.round(frame.execs["effort"][q, :, r], 2)
+                for r, role in enumerate(("cmo", "cio", "cfo"))
+                if "effort" in getattr(frame, "execs", {})
+            },
             "shadow IT share": np.round(np.divide(d["shadow_it"][q], tech, out=np.zeros_like(tech), where=tech > 0), 3),
             "integration": np.round(d["data_integration"][q], 3),
             "incidents": d["incidents"][q].astype(int),
@@ -695,8 +739,8 @@ def compose(panels: list[dict[str, Any]], rows: list[tuple[int, int]], height: i
 
 
 #: the Run page's panels, in reading order, and its rows (panels per row, height in pixels)
-RUN_PANELS = ("influence", "budget", "network", "capabilities", "market", "revenue")
-RUN_ROWS = [(2, 320), (2, 320), (2, 320), (1, 210)]
+RUN_PANELS = ("influence", "budget", "network", "capabilities", "market", "revenue", "politics")
+RUN_ROWS = [(2, 320), (2, 320), (2, 320), (2, 240)]
 
 
 def run_panels(frame: Any, firm: int) -> list[dict[str, Any]]:
@@ -708,7 +752,8 @@ def run_figure(frame: Any, firm: int) -> dict[str, Any]:
     market shares, revenue and profit, and P(t)/H(t) with the current quarter. Tick labels of the
     quarter axis only under the lowest panel of each column."""
     fig = compose(run_panels(frame, firm), RUN_ROWS)
-    for key in ("xaxis", "xaxis2", "xaxis4"):  # influence, budget, capabilities (the network has no axes)
+    xaxes = sorted((k for k in fig["layout"] if k.startswith("xaxis")), key=lambda k: int(k[5:] or 1))
+    for key in xaxes[: -RUN_ROWS[-1][0]]:  # every panel above the last row
         fig["layout"][key]["showticklabels"] = False
     return fig
 

@@ -172,6 +172,10 @@ class Worker:
 # -- a snapshot of the running model ---------------------------------------------------------------
 
 
+#: executive columns the Run page shows (chosen effort, briefing propensity, briefed this quarter)
+EXEC_PANEL_COLUMNS = ("effort", "brief", "briefed")
+
+
 @dataclass(frozen=True)
 class Frame:
     """What the charts show: the model's recorded columns up to the current quarter.
@@ -189,6 +193,8 @@ class Frame:
     pressure_path: np.ndarray
     threat_path: np.ndarray
     step_ms: float | None = None  # wall time of the model's last step (not the charts)
+    #: executive columns (quarters 0..step, firms, roles) for the politics panel
+    execs: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, model: Any, step_ms: float | None = None) -> Frame:
@@ -207,6 +213,7 @@ class Frame:
             pressure_path=np.asarray(model.paths.pressure, dtype=float),
             threat_path=np.asarray(model.paths.threat, dtype=float),
             step_ms=step_ms,
+            execs={c: model.exec_column(c) for c in EXEC_PANEL_COLUMNS},
         )
 
 

@@ -373,6 +373,10 @@ class Market(mesa.Model):
         """One column of :meth:`firm_table` as a float array (all firms, quarter by quarter)."""
         return self.state.firm_record[: self.steps + 1, FIRM_COLUMNS.index(name)].ravel()
 
+    def exec_column(self, name: str) -> np.ndarray:
+        """One column of :meth:`executive_table`, shape (quarters so far, firms, roles)."""
+        return self.state.exec_record[: self.steps + 1, EXEC_COLUMNS.index(name)]
+
     def _ids(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
