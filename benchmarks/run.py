@@ -443,8 +443,8 @@ def bench_sweep(s: Sizes) -> dict[str, Any]:
     """
     import tempfile
 
-    from orgsim.experiments.sweep import sweep
     from orgsim.experiments.store import load as load_store
+    from orgsim.experiments.sweep import sweep
 
     small, large = s.sweep_runs
     res: dict[str, Any] = {"small": small, "large": large, "executors": {}}
