@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgsim.model.roles import ROLES
+
 ROLE_COLOURS = {"cmo": "#d62728", "cio": "#1f77b4", "cfo": "#2ca02c", "ceo": "#555555"}
-ROLE_NAMES = {"cmo": "CMO", "cio": "CIO", "cfo": "CFO"}
+ROLE_NAMES = {r: r.upper() for r in ROLES}
 BUDGET_LINES = (
     ("budget_marketing", "marketing", "#ff9896"),
     ("budget_it_core", "core IT", "#1f77b4"),
@@ -123,7 +125,7 @@ def influence_figure(frame: Any, firm: int) -> dict[str, Any]:
     and the band from the lowest to the highest firm."""
     x = _steps(frame)
     data: list[dict[str, Any]] = []
-    for role in ("cmo", "cio", "cfo"):
+    for role in ROLES:
         values = frame.data[f"influence_{role}"]
         colour = ROLE_COLOURS[role]
         data += _band(x, values.min(axis=1), values.max(axis=1), colour, f"{ROLE_NAMES[role]} range of firms", role)
@@ -150,7 +152,7 @@ def influence_figure(frame: Any, firm: int) -> dict[str, Any]:
             }
         )
     layout = _layout("Influence shares", frame.horizon, "share of the CEO's trust")
-    roles = " ".join(f"<span style='color:{ROLE_COLOURS[r]}'>{ROLE_NAMES[r]}</span>" for r in ("cmo", "cio", "cfo"))
+    roles = " ".join(f"<span style='color:{ROLE_COLOURS[r]}'>{ROLE_NAMES[r]}</span>" for r in ROLES)
     layout["meta"] = {"key": f"{roles}: ━ firm {firm} &nbsp;╌╌ mean of firms &nbsp;▒ range of firms"}
     return {"data": data, "layout": layout}
 
@@ -218,8 +220,8 @@ def network_figure(frame: Any, firm: int) -> dict[str, Any]:
             "showlegend": False,
         }
     )
-    roles = ("ceo", "cmo", "cio", "cfo")
-    shares = {r: float(frame.data[f"influence_{r}"][q, firm]) for r in ("cmo", "cio", "cfo")}
+    roles = ("ceo", *ROLES)
+    shares = {r: float(frame.data[f"influence_{r}"][q, firm]) for r in ROLES}
     data.append(
         {
             "type": "scatter",
@@ -374,7 +376,7 @@ def politics_figure(frame: Any, firm: int) -> dict[str, Any]:
     x = _steps(frame)
     data: list[dict[str, Any]] = []
     execs = getattr(frame, "execs", {}) or {}
-    for r, role in enumerate(("cmo", "cio", "cfo")):
+    for r, role in enumerate(ROLES):
         colour, name = ROLE_COLOURS[role], ROLE_NAMES[role]
         if "effort" in execs:
             data.append(
@@ -401,7 +403,7 @@ def politics_figure(frame: Any, firm: int) -> dict[str, Any]:
             )  # fmt: skip
     layout = _layout("Politics", frame.horizon, "effort, briefing propensity")
     layout["yaxis"] = {**layout.get("yaxis", {}), "range": [0, 1.13]}
-    roles = " ".join(f"<span style='color:{ROLE_COLOURS[r]}'>{ROLE_NAMES[r]}</span>" for r in ("cmo", "cio", "cfo"))
+    roles = " ".join(f"<span style='color:{ROLE_COLOURS[r]}'>{ROLE_NAMES[r]}</span>" for r in ROLES)
     layout["meta"] = {"key": f"{roles}: ━ effort in the budget round &nbsp;┈ briefing propensity &nbsp;• briefed"}
     return {"data": data, "layout": layout}
 
@@ -437,7 +439,7 @@ def firm_rows(frame: Any) -> pd.DataFrame:
             "briefs CEO": d["cmo_briefs_ceo"][q].astype(int),
             **{
                 f"effort {ROLE_NAMES[role]}": np.round(frame.execs["effort"][q, :, r], 2)
-                for r, role in enumerate(("cmo", "cio", "cfo"))
+                for r, role in enumerate(ROLES)
                 if "effort" in getattr(frame, "execs", {})
             },
             "shadow IT share": np.round(np.divide(d["shadow_it"][q], tech, out=np.zeros_like(tech), where=tech > 0), 3),
@@ -600,7 +602,7 @@ def replay_figures(firms: pd.DataFrame, stored: pd.DataFrame | None = None) -> l
                             "name": f"{label} (stored)", "showlegend": False})  # fmt: skip
         return out
 
-    infl = [(f"influence_{r}", ROLE_NAMES[r], ROLE_COLOURS[r]) for r in ("cmo", "cio", "cfo")]
+    infl = [(f"influence_{r}", ROLE_NAMES[r], ROLE_COLOURS[r]) for r in ROLES]
     coop = [("coop_cmo_cio", "CMO–CIO", "#9467bd"), ("coop_cmo_cfo", "CMO–CFO", "#ff7f0e"),
             ("coop_cio_cfo", "CIO–CFO", "#17becf"), ("cmo_briefs_ceo", "CMO briefs CEO", "#d62728")]  # fmt: skip
     tech = [("budget_it_core", "core IT", "#1f77b4"), ("budget_it_marketing", "governed marketing IT", "#9467bd"),
