@@ -242,6 +242,24 @@ def test_the_record_keeps_the_cmo_columns_and_counts_the_briefings():
     assert (per_firm <= m.config.influence.ceo_attention + 1e-12).all()
 
 
+def test_the_record_keeps_what_each_executive_believed_and_observed_of_joint_work():
+    m, _ = _briefs("baseline")
+    execs = m.executive_table()
+    last = execs[execs.step == m.steps].reset_index(drop=True)
+    roles = ("cmo", "cio", "cfo")
+    for j in range(m.n_firms):
+        for r, role in enumerate(roles):
+            row = last[(last.firm == j) & (last.role == role)].iloc[0]
+            for peer, name in enumerate(roles):
+                gap = learning.belief_gap(m.beliefs[j, r, peer]) if peer != r else 0.0
+                assert row[f"gap_{name}"] == pytest.approx(gap)
+                assert row[f"foregone_{name}"] == pytest.approx(m.coop_foregone[j, r, peer])
+            assert row[f"gap_{role}"] == 0.0 and row[f"foregone_{role}"] == 0.0
+    later = execs[execs.step > 0]
+    assert (later[["foregone_cmo", "foregone_cio", "foregone_cfo"]] != 0).any().any()  # it did observe
+    assert later[["gap_cmo", "gap_cio", "gap_cfo"]].abs().sum().sum() > 0
+
+
 def test_with_ample_attention_the_competition_vanishes():
     """ceo_attention 3 (or the switch off): every briefing gets all of the CEO's attention; scarce
     attention: a briefing gets less whenever several executives brief."""

@@ -137,6 +137,7 @@ def _state(cfg: ScenarioConfig, env: np.ndarray) -> State:
         beliefs=np.zeros((f, 3, 3, 4)),
         brief_beliefs=np.zeros((f, 3, 4)),
         brief_foregone=np.zeros((f, 3)),
+        coop_foregone=np.zeros((f, 3, 3)),
         firm_record=np.zeros((t, len(FIRM_COLUMNS), f)),
         exec_record=np.zeros((t, len(EXEC_COLUMNS), f, 3)),
     )
@@ -277,6 +278,7 @@ class Market(mesa.Model):
     beliefs = _state_view("beliefs")
     brief_beliefs = _state_view("brief_beliefs")
     brief_foregone = _state_view("brief_foregone")
+    coop_foregone = _state_view("coop_foregone")
     incidents = _state_view("incidents")
     profit = _state_view("profit")
     shares = _state_view("shares")

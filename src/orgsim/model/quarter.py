@@ -85,6 +85,7 @@ class State(NamedTuple):
     beliefs: np.ndarray  # (F, 3, 3, 4) accumulators per executive and peer
     brief_beliefs: np.ndarray  # (F, 3, 4) accumulators per executive for briefing
     brief_foregone: np.ndarray  # (F, 3) the foregone payoff of briefing (or not) each used this quarter (0: none)
+    coop_foregone: np.ndarray  # (F, 3, 3) the foregone payoff of joint work (or not) with each peer used (0: none)
     firm_record: np.ndarray  # (T + 1, len(FIRM_COLUMNS), F)
     exec_record: np.ndarray  # (T + 1, len(EXEC_COLUMNS), F, 3)
 
@@ -294,6 +295,9 @@ def executives_learn(s, p, q, rng):
         a, b = PAIRS[k]
         update_beliefs(s.beliefs[:, a, b], s.payoff[:, a], s.coop[:, k], foregone[:, a], has[:, a], lp)
         update_beliefs(s.beliefs[:, b, a], s.payoff[:, b], s.coop[:, k], foregone[:, b], has[:, b], lp)
+        for i in range(f):
+            s.coop_foregone[i, a, b] = foregone[i, a] if (lp.counterfactual and has[i, a]) else 0.0
+            s.coop_foregone[i, b, a] = foregone[i, b] if (lp.counterfactual and has[i, b]) else 0.0
     for r in range(3):
         if lp.counterfactual:
             foregone_estimates(s, p, margin_now, 3 + r, foregone, has)
@@ -403,6 +407,10 @@ def write_record(s, q):
             e[ExecCol.attention, j, r] = s.attention[j, r]
             e[ExecCol.brief_gap, j, r] = learning.belief_gap(s.brief_beliefs[j, r])
             e[ExecCol.brief_foregone, j, r] = s.brief_foregone[j, r]
+            for peer in range(3):  # what it believes of working with each peer, and what it observed
+                gap = learning.belief_gap(s.beliefs[j, r, peer]) if peer != r else 0.0
+                e[ExecCol.gap_cmo + peer, j, r] = gap
+                e[ExecCol.foregone_cmo + peer, j, r] = s.coop_foregone[j, r, peer]
             e[ExecCol.effort, j, r] = s.effort[j, r]
             e[ExecCol.believed_bids, j, r] = politics.believed_total(s.bid_beliefs[j], r)
             e[ExecCol.payoff, j, r] = s.payoff[j, r]
