@@ -61,6 +61,48 @@ def test_write_report_writes_markdown_and_a_figure_per_pattern(
         assert r.mechanism in text
 
 
+def test_report_shows_classes_headline_and_preregistration(results: list[validation.PatternResult]) -> None:
+    pre = {"file": "src/orgsim/validation/patterns.py", "sha256": "ab" * 32, "commit": "c" * 40, "modified": False}
+    text = render_markdown(results, META, "img", preregistration=pre)
+    assert "Emergent seed patterns that hold, with knockouts that fail them: **0 of 0**" in text
+    assert "Not counted — input patterns (set from seed figures): P6" in text
+    assert "Not counted — mechanical patterns (follow from one equation): P1" in text
+    assert "| id | claim | source | class | verdict | knockout |" in text
+    for r in results:
+        assert f"Class: **{r.pattern_class}** — {r.class_reason}." in text
+    p1 = next(r for r in results if r.id == "P1")
+    assert p1.equation and f"Equation: {p1.equation}." in text
+    assert "## Pre-registration" in text and f"`{'ab' * 32}`" in text and f"`{'c' * 40}`" in text
+    assert "in-sample with respect to these" in text and "stationarity targets" in text
+    assert all(f"`{name}`" in text for name in ("joint_credit", "coordination_cost", "imitation_rate"))
+    # the default is the installed pattern file's own hash
+    import hashlib
+
+    from orgsim.validation import patterns as pre_mod
+
+    digest = hashlib.sha256(Path(pre_mod.__file__).read_bytes()).hexdigest()
+    assert f"`{digest}`" in render_markdown(results, META, "img")
+
+
+def test_headline_counts_only_emergent_seed_patterns(results: list[validation.PatternResult]) -> None:
+    import copy
+
+    from orgsim.validation.report import headline, headline_counts
+
+    p1 = next(r for r in results if r.id == "P1")
+    holding, failing, fact = copy.deepcopy(p1), copy.deepcopy(p1), copy.deepcopy(p1)
+    holding.id, holding.pattern_class = "P8", "emergent"
+    failing.id, failing.pattern_class = "P9", "emergent"
+    for c in holding.checks:
+        c.passed, c.knockout_passed = True, True
+    failing.checks[0].passed = False
+    fact.kind, fact.pattern_class = "fact", "emergent"
+    counted = [holding, failing, p1, fact]
+    assert headline_counts(counted) == (1, 2)
+    text = "\n".join(headline([r for r in counted if r.kind == "seed"]))
+    assert "**1 of 2** (P8 holds, P9 fails)" in text
+
+
 def test_report_is_reproducible(results: list[validation.PatternResult], tmp_path: Path) -> None:
     a = write_report(results, META, tmp_path / "a" / "V.md", tmp_path / "a" / "img", "img")
     b = write_report(results, META, tmp_path / "b" / "V.md", tmp_path / "b" / "img", "img")
@@ -109,6 +151,9 @@ def test_validate_command_writes_json_report_and_figures(tmp_path: Path) -> None
     assert [p["id"] for p in data["patterns"]] == ["S3", "S4"]
     assert (out / "VALIDATION.md").is_file()
     assert sorted(p.name for p in (out / "img").iterdir()) == ["S3.png", "S4.png"]
+    pre = data["preregistration"]
+    assert pre["file"] == "src/orgsim/validation/patterns.py" and len(pre["sha256"]) == 64
+    assert [p["class"] for p in data["patterns"]] == ["mechanical", "emergent"]
 
 
 def test_validate_docs_writes_into_docs(tmp_path: Path) -> None:

@@ -139,7 +139,23 @@ def test_knockout_that_keeps_the_effect_fails() -> None:
 
 def test_knockout_that_reverses_the_effect_passes() -> None:
     res = evaluate(pattern(Check("y: hi − lo", diff_y, +1)), make_runs(0.5, -0.5))
-    assert res.knockout_passed
+    assert res.knockout_passed  # CI < 0 under the knockout: the check "CI > 0" fails there
+
+
+def test_knockout_that_only_shrinks_a_sign_effect_fails() -> None:
+    """A knockout passes only when the pattern FAILS under it: a smaller but still significant effect is no pass."""
+    res = evaluate(pattern(Check("y: hi − lo", diff_y, +1)), make_runs(0.8, 0.3))
+    (c,) = res.checks
+    assert res.passed
+    assert c.knockout is not None and c.knockout.low > 0  # the pattern still holds under the knockout
+    assert c.knockout_effect is not None and c.knockout_effect.low > 0  # though it shrank significantly
+    assert c.knockout_passed is False and not res.knockout_passed
+
+
+def test_knockout_reversing_a_negative_check_passes_and_keeping_it_fails() -> None:
+    check = Check("y: hi − lo", diff_y, -1)
+    assert evaluate(pattern(check), make_runs(-0.5, 0.5)).knockout_passed
+    assert not evaluate(pattern(check), make_runs(-0.5, -0.2)).knockout_passed
 
 
 def test_band_check_and_its_knockout() -> None:
@@ -154,11 +170,23 @@ def test_band_check_and_its_knockout() -> None:
     assert not res.passed
 
 
-def test_band_check_with_direction_passes_its_knockout_by_shrinking() -> None:
+def test_band_check_whose_knockout_only_shrinks_it_inside_the_band_fails_its_knockout() -> None:
     band = Check("y: hi − lo in a wide band", diff_y, +1, band=(0.0, 1.0))
     res = evaluate(pattern(band), make_runs(0.8, 0.2))
-    assert res.passed  # 0.2 is still in the band, but the effect shrank significantly
-    assert res.knockout_passed
+    assert res.passed  # 0.2 is still in the band, though the effect shrank significantly
+    assert res.checks[0].knockout_effect is not None and res.checks[0].knockout_effect.low > 0
+    assert not res.knockout_passed  # the band check still passes under the knockout
+    res = evaluate(pattern(band), make_runs(0.8, -0.5))
+    assert res.knockout_passed  # the knockout's mean leaves the band
+
+
+def test_knockout_needs_every_knockout_bearing_check_to_fail() -> None:
+    first = Check("y: hi − lo", diff_y, +1)
+    second = Check("y: hi − lo, as a band", diff_y, band=(-0.5, 1.0))
+    res = evaluate(pattern(first, second), make_runs(0.5, 0.0))
+    a, b = res.checks
+    assert a.knockout_passed and b.knockout_passed is False  # ≈ 0 lies in the band [-0.5, 1]
+    assert res.passed and not res.knockout_passed and not res.holds
 
 
 def test_checks_without_knockout_are_skipped_in_the_knockout_verdict() -> None:
@@ -191,6 +219,29 @@ def test_result_serialises_to_json() -> None:
 
 
 # -- the patterns --------------------------------------------------------------------------------
+
+
+def test_patterns_have_classes_with_reasons() -> None:
+    pats = {p.id: p for p in v.patterns()}
+    for p in pats.values():
+        assert p.pattern_class in v.CLASSES, p.id
+        assert p.class_reason.strip(), p.id
+        assert bool(p.equation) == (p.pattern_class == v.MECHANICAL), p.id  # a mechanical pattern shows its equation
+    assert pats["P6"].pattern_class == v.INPUT and pats["P10"].pattern_class == v.INPUT
+    assert pats["P1"].pattern_class == v.MECHANICAL and pats["P3"].pattern_class == v.MECHANICAL
+    assert pats["P11"].pattern_class == v.EMERGENT
+
+
+def test_patterns_live_in_the_preregistered_file() -> None:
+    from orgsim.validation import patterns as pre
+
+    assert v.patterns is pre.patterns and v.Pattern is pre.Pattern and v.Check is pre.Check
+    info = v.preregistration()
+    assert info["file"] == "src/orgsim/validation/patterns.py"
+    import hashlib
+
+    assert info["sha256"] == hashlib.sha256((ROOT / info["file"]).read_bytes()).hexdigest()
+    assert info["commit"] == "unknown" or len(info["commit"]) == 40
 
 
 def test_patterns_have_unique_ids_and_knockouts() -> None:

@@ -621,7 +621,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     import orgsim
     from orgsim.io import atomic_write, git_commit, prepare_dir
     from orgsim.validation import checks as validation
-    from orgsim.validation.report import write_report
+    from orgsim.validation.report import headline_text, write_report
 
     prepare_dir(out)  # fail on an unusable folder before the runs, not after
     start = time.perf_counter()
@@ -673,6 +673,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     print(validation_table(results))
     print()
+    if any(r.kind == "seed" for r in results):
+        print(headline_text(results))
     print(f"wrote {json_path}, {md_path} and {len(results)} figure(s) in {img_dir}")
     failed = [r.id for r in results if r.kind == "seed" and not (r.passed and r.knockout_passed)]
     return 1 if failed else 0

@@ -25,9 +25,9 @@ from pydantic import (
 
 # Sources of defaults, referenced from the parameter table.
 SRC_SEED = "seed"  # the seed articles (shared/seeds), as calibration targets
-SRC_CAL = "calibrated"  # set by the calibration procedure against the pattern bands
+SRC_CAL = "calibrated"  # set by the calibration procedure against stationarity targets (not the patterns)
 SRC_ASSUMED = "assumed"  # a modelling choice, stated in docs/ODD.md
-SRC_LIT = "literature"  # organisation or marketing research, cited in docs/ODD.md
+SRC_LIT = "literature"  # research cited in docs/ODD.md (section 8 maps each such parameter to a section-10 reference)
 
 
 class ConfigError(ValueError):
@@ -109,7 +109,7 @@ class MarketParams(_Group):
         le=20.0,
     )
     beta_word_of_mouth: float = P(
-        2.0, "utility", SRC_LIT, "weight of the share of neighbours at a firm", ge=0.0, le=20.0
+        2.0, "utility", SRC_ASSUMED, "weight of the share of neighbours at a firm", ge=0.0, le=20.0
     )
     experience_weight_floor: float = P(
         0.3, "share", SRC_ASSUMED, "experience weight at P = 0 as a share of taste; rises to 1 at P = 1", ge=0.0, le=1.0
@@ -311,7 +311,7 @@ class FirmParams(_Group):
     )
     roi_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "ROI measurement depreciation", ge=0.0, le=1.0)
     waste_max: float = P(
-        0.4, "share", SRC_LIT, "share of campaign spend wasted with no ROI measurement", ge=0.0, le=1.0
+        0.4, "share", SRC_ASSUMED, "share of campaign spend wasted with no ROI measurement", ge=0.0, le=1.0
     )
     appraisal_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial IT investment appraisal", ge=0.0, le=1.0)
     appraisal_growth: float = P(
@@ -322,7 +322,12 @@ class FirmParams(_Group):
         0.3, "x", SRC_ASSUMED, "extra effectiveness of IT spend at full appraisal", ge=0.0, le=5.0
     )
     conflict_loss: float = P(
-        0.3, "share", SRC_LIT, "share of the contested budget lost at full effort with no cooperation", ge=0.0, le=1.0
+        0.3,
+        "share",
+        SRC_ASSUMED,
+        "share of the contested budget lost at full effort with no cooperation",
+        ge=0.0,
+        le=1.0,
     )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
     claim_cmo: float = P(
