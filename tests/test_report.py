@@ -100,7 +100,7 @@ def test_headline_counts_only_emergent_seed_patterns(results: list[validation.Pa
     counted = [holding, failing, p1, fact]
     assert headline_counts(counted) == (1, 2)
     text = "\n".join(headline([r for r in counted if r.kind == "seed"]))
-    assert "**1 of 2** (P8 holds, P9 fails)" in text
+    assert "**1 of 2** (P8: holds; P9: fails)" in text
 
 
 def test_report_is_reproducible(results: list[validation.PatternResult], tmp_path: Path) -> None:

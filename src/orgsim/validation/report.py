@@ -220,7 +220,7 @@ def headline(seeds: Sequence[PatternResult]) -> list[str]:
     emergent = [r for r in seeds if r.pattern_class == "emergent"]
     lines = [
         f"Emergent seed patterns that hold, with knockouts that fail them: **{k} of {n}**"
-        + (f" ({', '.join(f'{r.id} {_holds(r)}' for r in emergent)})." if emergent else ".")
+        + (f" ({'; '.join(f'{r.id}: {_holds(r)}' for r in emergent)})." if emergent else ".")
     ]
     for cls, what in (("input", "set from seed figures"), ("mechanical", "follow from one equation")):
         group = [r for r in seeds if r.pattern_class == cls]
