@@ -298,7 +298,8 @@ def test_validate_quick_agrees_with_the_committed_report(tmp_path: Path) -> None
     differ = [
         f"{i}: quick {p['passed']}/{p['knockout_passed']}, committed {expected[i][0]}/{expected[i][1]}; "
         + "; ".join(
-            f"{c['name']}: {c['criterion']}, estimate {_est(c['estimate'])}, knockout effect {_est(c['knockout_effect'])}"
+            f"{c['name']}: {c['criterion']}, estimate {_est(c['estimate'])}, "
+            f"knockout {_est(c['knockout'])}, knockout effect {_est(c['knockout_effect'])}"
             for c in p["checks"]
         )
         for i, p in seeds.items()
