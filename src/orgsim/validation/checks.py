@@ -40,7 +40,6 @@ from orgsim.validation.patterns import (  # noqa: F401  (re-exported: the patter
     Override,
     Pattern,
     Tables,
-    _ov,
     cmo_domain_share,
     focal_diff,
     focal_series_diff,
@@ -58,6 +57,11 @@ def replication_seeds(master: int, reps: int) -> list[int]:
     """Seeds of the replications, spawned from one master seed (numpy SeedSequence)."""
     children = np.random.SeedSequence(master).spawn(reps)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def _ov(**kw: Any) -> Override:
+    """Overrides as a sorted tuple (as the pattern file writes them)."""
+    return tuple(sorted(kw.items()))
 
 
 @dataclass(frozen=True)
