@@ -311,3 +311,60 @@ def test_validate_quick_agrees_with_the_committed_report(tmp_path: Path) -> None
     assert proc.returncode == (0 if all_hold else 1), (proc.stdout, proc.stderr)
     assert (out / "VALIDATION.md").is_file()
     assert data["meta"]["quick"] is True and data["meta"]["reps"] == 8 and data["meta"]["customers"] == 10_000
+
+
+#: the last commit whose checks.py held the pattern definitions (before they moved to patterns.py)
+BEFORE_MOVE = "86f7a08"
+
+
+@pytest.mark.slow
+def test_moved_definitions_behave_as_before(tmp_path: Path) -> None:
+    """The patterns moved to the pre-registered file unchanged: same arms, checks, criteria, knockouts and
+    statistics on the same seeds as the definitions of checks.py before the move."""
+    import importlib.util
+
+    try:
+        old_src = subprocess.run(
+            ["git", "show", f"{BEFORE_MOVE}:src/orgsim/validation/checks.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("not a git checkout with the history")
+    path = tmp_path / "checks_before_move.py"
+    path.write_text(old_src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("checks_before_move", path)
+    assert spec is not None and spec.loader is not None
+    old = importlib.util.module_from_spec(spec)
+    sys.modules["checks_before_move"] = old
+    spec.loader.exec_module(old)
+    old_pats, new_pats = old.patterns(), v.patterns()
+    assert [p.id for p in old_pats] == [p.id for p in new_pats]
+    for a, b in zip(old_pats, new_pats, strict=True):
+        assert (a.claim, a.source, a.knockout, a.knockout_label, a.mechanism, a.kind) == (
+            b.claim,
+            b.source,
+            b.knockout,
+            b.knockout_label,
+            b.mechanism,
+            b.kind,
+        )
+        assert {k: (x.scenario, x.overrides) for k, x in a.arms.items()} == {
+            k: (x.scenario, x.overrides) for k, x in b.arms.items()
+        }
+        assert [(c.name, c.direction, c.band, c.knockout) for c in a.checks] == [
+            (c.name, c.direction, c.band, c.knockout) for c in b.checks
+        ]
+    seeds = v.replication_seeds(7, 2)
+    runs = v.run_all(v.needed_runs(new_pats, seeds), {"customers": 300, "steps": 32}, workers=1)
+    for a, b in zip(old_pats, new_pats, strict=True):
+        arms, ko_arms = v._arms(b)
+        for ca, cb in zip(a.checks, b.checks, strict=True):
+            for which in (arms, ko_arms):
+                for s in seeds:
+                    tables = {k: runs[RunKey(x, s)] for k, x in which.items()}
+                    x, y = ca.statistic(tables), cb.statistic(tables)
+                    assert x == y or (math.isnan(x) and math.isnan(y)), (b.id, cb.name, s)
