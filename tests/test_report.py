@@ -201,3 +201,23 @@ def test_validate_help_lists_the_options() -> None:
     assert proc.returncode == 0
     for flag in ("--reps", "--quick", "--out", "--docs", "--master-seed", "--workers", "--customers", "--only"):
         assert flag in proc.stdout
+
+
+def test_replications_table_shows_widths_shrinking_and_verdicts_per_n() -> None:
+    import numpy as np
+
+    from orgsim.validation.checks import PatternResult, patterns
+    from orgsim.validation.report import replications_markdown
+
+    p1 = next(p for p in patterns() if p.id == "P1")
+    rng = np.random.default_rng(3)
+    values = {c.name: list(0.05 + rng.normal(0.0, 0.05, 30)) for c in p1.checks}
+    res = PatternResult("P1", p1.claim, p1.source, p1.kind, {}, "", "", values=values)
+    text = "\n".join(replications_markdown([res], 20170512))
+    header = next(line for line in text.splitlines() if line.startswith("| id |"))
+    assert header.endswith("| n = 5 | n = 10 | n = 15 | n = 20 | n = 30 |")
+    row = next(line for line in text.splitlines() if line.startswith("| P1 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")][3:]
+    widths = [float(c.split()[0]) for c in cells]
+    assert widths[-1] < widths[0] and all(c.split()[1] in ("pass", "fail") for c in cells)
+    assert cells[-1].endswith("pass")  # mean 0.05, sd 0.05, 30 replications: the CI excludes 0

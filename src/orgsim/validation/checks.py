@@ -169,7 +169,8 @@ class PatternResult:
         }
 
 
-def _verdict(check: Check, est: stats.Estimate) -> bool:
+def check_verdict(check: Check, est: stats.Estimate) -> bool:
+    """Whether an estimate meets a check's criterion: a band contains the mean; a sign check's CI excludes 0."""
     if not np.isfinite(est.value):
         return False
     if check.band is not None:
@@ -207,7 +208,7 @@ def evaluate(
     for check in pattern.checks:
         main = np.array([check.statistic({k: runs[RunKey(a, s)] for k, a in arms.items()}) for s in seeds])
         est = stats.bootstrap_mean(main, rng)
-        cr = CheckResult(check.name, check.criterion(), est, _verdict(check, est))
+        cr = CheckResult(check.name, check.criterion(), est, check_verdict(check, est))
         res.values[check.name] = [float(x) for x in main]
         if check.knockout:
             ko = np.array([check.statistic({k: runs[RunKey(a, s)] for k, a in ko_arms.items()}) for s in seeds])
@@ -217,7 +218,7 @@ def evaluate(
                 cr.knockout_effect = stats.bootstrap_mean((main - ko) * check.direction, rng)
             # the knockout passes only when the check, with the same criterion, FAILS on the knockout arms;
             # a statistic that cannot be computed under the knockout (non-finite mean) shows nothing: no pass
-            cr.knockout_passed = bool(np.isfinite(cr.knockout.value)) and not _verdict(check, cr.knockout)
+            cr.knockout_passed = bool(np.isfinite(cr.knockout.value)) and not check_verdict(check, cr.knockout)
         res.checks.append(cr)
     return res
 

@@ -295,6 +295,55 @@ def _summary(results: Sequence[PatternResult]) -> list[str]:
     return md_table(("id", "claim", "source", "class", "verdict", "knockout"), rows)
 
 
+#: replications at which the report shows each check's interval width and verdict
+REPLICATION_STEPS = (5, 10, 15, 20, 30)
+
+
+def replications_markdown(results: Sequence[PatternResult], master_seed: int) -> list[str]:
+    """Each check's 95 % interval width and verdict on the first n replications (n in
+    :data:`REPLICATION_STEPS`, up to all of them): whether the report's replications are enough."""
+    import numpy as np
+
+    from orgsim.stats import bootstrap_mean
+    from orgsim.validation.checks import check_verdict
+
+    by_id = _patterns_by_id()
+    n_all = max((len(v) for r in results for v in r.values.values()), default=0)
+    steps = [n for n in REPLICATION_STEPS if n < n_all] + [n_all]
+    rows, ratios = [], []
+    for r in results:
+        pattern = by_id.get(r.id)
+        checks = {c.name: c for c in pattern.checks} if pattern is not None else {}
+        for name, check in checks.items():
+            values = np.asarray(r.values.get(name, []), dtype=float)
+            if not len(values):
+                continue
+            cells, widths = [], {}
+            for n in steps:
+                est = bootstrap_mean(values[:n], np.random.default_rng(master_seed))
+                widths[n] = est.high - est.low
+                cells.append(f"{num(widths[n])} {'pass' if check_verdict(check, est) else 'fail'}")
+            if 10 in widths and widths[10] > 0:
+                ratios.append(widths[n_all] / widths[10])
+            rows.append((r.id, name, check.criterion(), *cells))
+    if not rows:
+        return ["No replications recorded."]
+    expected = math.sqrt(10 / n_all) if n_all else float("nan")
+    lines = [
+        "Each check's 95 % bootstrap interval width and verdict on the first *n* replications (the same "
+        f"seeds, in order). If {n_all} replications are enough, the widths shrink like 1/√n and the verdicts "
+        "settle before the last column.",
+        "",
+    ]
+    if ratios:
+        lines += [
+            f"Median width at {n_all} over the width at 10 replications: {num(float(np.median(ratios)))} "
+            f"(1/√n predicts {num(expected)}).",
+            "",
+        ]
+    return lines + md_table(("id", "check", "criterion", *(f"n = {n}" for n in steps)), rows)
+
+
 def _knockout_verdict(r: PatternResult) -> str:
     return _verdict(r.knockout_passed) if _has_ko(r) else "—"
 
@@ -458,6 +507,10 @@ def render_markdown(
         "## Summary",
         "",
         *_summary(results),
+        "",
+        "## Replications",
+        "",
+        *replications_markdown(results, int(meta.get("master_seed", 0))),
         "",
     ]
     if seeds:
