@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 TITLE = "Pattern-oriented validation of orgsim"
 SENSITIVITY_MARK = "<!-- sensitivity -->"
 CALIBRATION_MARK = "<!-- calibration -->"
+ROBUSTNESS_MARK = "<!-- robustness -->"
 MAIN_COLOUR = "#1f77b4"
 KNOCKOUT_COLOUR = "#7f7f7f"
 PASS_COLOUR = "#2ca02c"
@@ -469,8 +470,11 @@ def render_markdown(
     sensitivity: Any = None,
     calibration: Mapping[str, Any] | None = None,
     preregistration: Mapping[str, Any] | None = None,
+    robustness: str | None = None,
 ) -> str:
     """The report as Markdown text (figures are linked as ``img_rel/<id>.png``).
+
+    ``robustness`` is the robustness section's Markdown (:func:`orgsim.validation.robustness.markdown`), if run.
 
     ``preregistration`` (file, sha256, commit, modified) defaults to that of the installed pattern file.
     """
@@ -533,7 +537,14 @@ def render_markdown(
         for r in facts:
             lines += _section(r, img_rel, by_id.get(r.id))
     sens = sensitivity_markdown(sensitivity, meta.get("sensitivity_reps", 0), meta.get("sensitivity_customers", 0))
-    lines += ["## Sensitivity", "", SENSITIVITY_MARK, sens, "", "## Calibration", "", CALIBRATION_MARK]
+    lines += ["## Sensitivity", "", SENSITIVITY_MARK, sens, ""]
+    lines += [
+        ROBUSTNESS_MARK,
+        robustness
+        or "## Robustness\n\nNot run in this report (`orgsim validate --docs` runs it; `--no-robustness` skips it).",
+        "",
+    ]
+    lines += ["## Calibration", "", CALIBRATION_MARK]
     lines += [calibration_markdown(calibration), ""]
     return "\n".join(lines)
 
@@ -547,6 +558,7 @@ def write_report(
     sensitivity: Any = None,
     calibration: Mapping[str, Any] | None = None,
     preregistration: Mapping[str, Any] | None = None,
+    robustness: str | None = None,
 ) -> Path:
     """Write one PNG per pattern into ``img_dir`` and the Markdown report to ``md_path``; returns ``md_path``."""
     from orgsim.io import OutputError, atomic_write, prepare_dir
@@ -557,7 +569,7 @@ def write_report(
     try:
         for r in results:
             plot_pattern(r, img / f"{r.id}.png")
-        text = render_markdown(results, meta, img_rel, sensitivity, calibration, preregistration)
+        text = render_markdown(results, meta, img_rel, sensitivity, calibration, preregistration, robustness)
         return atomic_write(md, lambda fh: fh.write(text.encode("utf-8")))
     except OSError as err:
         raise OutputError(f"{md}: cannot write the report: {err.strerror or err}") from None
