@@ -21,7 +21,7 @@ from orgsim.scenario.schema import ConfigError
 
 #: the importable modules each extra brings (pyproject.toml's [project.optional-dependencies])
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "experiments": ("SALib", "scipy", "distributed"),
+    "experiments": ("SALib", "scipy", "distributed", "statsmodels"),
     "app": ("solara", "plotly", "anywidget", "ipyvue", "ipyvuetify"),
     "dev": ("pytest", "hypothesis", "duckdb", "ema_workbench", "playwright"),
 }

@@ -1,8 +1,10 @@
-"""Statistics for validation verdicts: bootstrap confidence intervals and band shares (numpy only)."""
+"""Statistics for validation verdicts: bootstrap confidence intervals, band shares, panel regressions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,3 +58,66 @@ def bootstrap_band_share(
     x = x[np.isfinite(x)]
     inside = ((x >= low) & (x <= high)).astype(float)
     return bootstrap_mean(inside, rng, level, resamples)
+
+
+def within_slope(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    """OLS slope of ``y`` on ``x`` with one fixed effect per group (both demeaned within ``groups``).
+
+    NaN when ``x`` does not vary within any group (or fewer than 3 finite rows).
+    """
+    x, y, groups = np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(groups)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 3:
+        return float("nan")
+    x, y, groups = x[ok], y[ok], groups[ok]
+    _, codes = np.unique(groups, return_inverse=True)
+    counts = np.bincount(codes)
+    xd = x - (np.bincount(codes, x) / counts)[codes]
+    yd = y - (np.bincount(codes, y) / counts)[codes]
+    sxx = float(xd @ xd)
+    return float(xd @ yd) / sxx if sxx > 1e-15 else float("nan")
+
+
+def clustered_fe_slope(
+    frame: Any, y: str, x: str, effects: Sequence[str], cluster: str, level: float = 0.95
+) -> tuple[Estimate, float]:
+    """OLS of ``y`` on ``x`` with one dummy per level of each column in ``effects`` (fixed effects)
+    and standard errors clustered by ``cluster`` (statsmodels, CR1, t with G − 1 degrees of freedom).
+
+    Returns (the coefficient of ``x`` with its confidence interval, ``n`` = number of clusters;
+    its two-sided p-value). NaN when there are fewer than 2 clusters or ``x`` is collinear with
+    the effects.
+    """
+    import pandas as pd
+
+    from orgsim.extras import require
+
+    require("experiments", "statsmodels", what="the validation's panel regressions")
+    import statsmodels.api as sm
+
+    d = frame[[y, x, cluster, *effects]].replace([np.inf, -np.inf], np.nan).dropna()
+    groups = pd.factorize(d[cluster])[0]
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+    nan = Estimate(float("nan"), float("nan"), float("nan"), n_groups)
+    if n_groups < 2:
+        return nan, float("nan")
+    parts = [d[[x]].astype(float), pd.DataFrame({"const": np.ones(len(d))}, index=d.index)]
+    parts += [pd.get_dummies(d[e].astype(str), prefix=e, drop_first=True, dtype=float) for e in effects]
+    design = pd.concat(parts, axis=1)
+    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+        design = _drop_collinear(design)
+        if x not in design:
+            return nan, float("nan")
+    fit = sm.OLS(d[y].astype(float).to_numpy(), design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    low, high = fit.conf_int(alpha=1.0 - level).loc[x]
+    return Estimate(float(fit.params[x]), float(low), float(high), n_groups), float(fit.pvalues[x])
+
+
+def _drop_collinear(design: Any) -> Any:
+    """Keep the columns of ``design`` (in order) that add rank; the first column is kept if it can be."""
+    kept: list[str] = []
+    for col in design.columns:
+        trial = design[[*kept, col]].to_numpy()
+        if np.linalg.matrix_rank(trial) == len(kept) + 1:
+            kept.append(col)
+    return design[kept]

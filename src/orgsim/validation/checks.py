@@ -2,11 +2,15 @@
 
 The patterns themselves — arms, statistics, criteria, bands, knockouts and classes — are defined in
 :mod:`orgsim.validation.patterns` (the pre-registered file). This module runs their arms and
-evaluates them. A pattern PASSes when every check meets its criterion; its knockout PASSes when the
-pattern FAILS under it: every knockout-bearing check, evaluated on the knockout arms with the same
-criterion (sign or band), fails. The knockout's estimate and the paired per-replication difference
-main − knockout (in the check's direction) are reported alongside. A failing pattern is reported as
-FAIL, never forced.
+evaluates them. A pattern PASSes when every check that is not an illustration meets its criterion.
+A knockout (one per named channel, and all channels together) PASSes when the pattern FAILS under
+it: every knockout-bearing check, evaluated on the knockout arms with the same criterion (sign or
+band), fails. The pattern's knockout verdict passes when at least one of its knockouts passes; those
+channels *carry* the pattern. The knockout's estimate and the paired per-replication difference
+main − knockout (in the check's direction) are reported alongside. A panel check's estimate is the
+pooled fixed-effects regression with standard errors clustered by run (see the pattern file); other
+checks use the replications' mean with a bootstrap interval. A failing pattern is reported as FAIL,
+never forced.
 
 Runs are the model's own runs (``api.simulate``) with seeds spawned from one master seed; arms that
 several patterns share are run once.
@@ -37,6 +41,7 @@ from orgsim.validation.patterns import (  # noqa: F401  (re-exported: the patter
     WALLS_FLAT,
     Arm,
     Check,
+    Knockout,
     Override,
     Pattern,
     Tables,
@@ -100,14 +105,38 @@ def run_all(
 
 
 @dataclass
+class ChannelCheck:
+    """One check under one knockout."""
+
+    estimate: stats.Estimate
+    effect: stats.Estimate | None  # paired per-replication main − knockout (in the check's direction)
+    passed: bool  # the check FAILS under the knockout
+
+
+@dataclass
 class CheckResult:
     name: str
     criterion: str
     estimate: stats.Estimate
     passed: bool
-    knockout: stats.Estimate | None = None  # the statistic under the knockout
+    knockout: stats.Estimate | None = None  # the statistic under the knockout of all channels together
     knockout_effect: stats.Estimate | None = None  # paired main − knockout (in the pattern's direction)
     knockout_passed: bool | None = None
+    illustration: bool = False  # reported, not part of the verdict
+    panel: bool = False  # estimate from the pooled panel regression (clustered by run)
+    p_value: float | None = None  # a panel check's two-sided p-value
+    channels: dict[str, ChannelCheck] = field(default_factory=dict)  # per knockout (channel name)
+    by_reps: dict[int, stats.Estimate] = field(default_factory=dict)  # the estimate on the first n replications
+
+
+@dataclass
+class KnockoutResult:
+    """One knockout of a pattern: a named channel (or all together) and whether the pattern fails under it."""
+
+    channel: str
+    label: str
+    overrides: dict[str, Any]
+    passed: bool | None  # None: no knockout-bearing check
 
 
 @dataclass
@@ -124,20 +153,28 @@ class PatternResult:
     pattern_class: str = ""  # input, mechanical or emergent (from the pre-registered pattern)
     class_reason: str = ""
     equation: str = ""
+    knockouts: list[KnockoutResult] = field(default_factory=list)  # each named channel, then all together
 
     @property
     def holds(self) -> bool:
-        """The pattern passes and its knockout fails it (the knockout passes)."""
+        """The pattern passes and at least one of its knockouts fails it."""
         return self.passed and self.knockout_passed
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        verdict = [c for c in self.checks if not c.illustration]
+        return bool(verdict) and all(c.passed for c in verdict)
 
     @property
     def knockout_passed(self) -> bool:
-        flags = [c.knockout_passed for c in self.checks if c.knockout_passed is not None]
-        return bool(flags) and all(flags)
+        """At least one knockout (a named channel, or all channels together) makes the pattern fail."""
+        return any(k.passed for k in self.knockouts)
+
+    @property
+    def carriers(self) -> list[str]:
+        """The channels whose knockout alone makes the pattern fail."""
+        named = self.knockouts[:-1] if len(self.knockouts) > 1 else self.knockouts
+        return [k.channel for k in named if k.passed]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -153,15 +190,32 @@ class PatternResult:
             "knockout": self.knockout_label,
             "passed": self.passed,
             "knockout_passed": self.knockout_passed,
+            "carried_by": self.carriers,
+            "knockouts": [
+                {"channel": k.channel, "label": k.label, "overrides": k.overrides, "passed": k.passed}
+                for k in self.knockouts
+            ],
             "checks": [
                 {
                     "name": c.name,
                     "criterion": c.criterion,
+                    "illustration": c.illustration,
+                    "panel": c.panel,
                     "estimate": c.estimate.as_dict(),
+                    "p_value": c.p_value,
                     "passed": c.passed,
                     "knockout": c.knockout.as_dict() if c.knockout else None,
                     "knockout_effect": c.knockout_effect.as_dict() if c.knockout_effect else None,
                     "knockout_passed": c.knockout_passed,
+                    "channels": {
+                        name: {
+                            "estimate": ch.estimate.as_dict(),
+                            "effect": ch.effect.as_dict() if ch.effect else None,
+                            "passed": ch.passed,
+                        }
+                        for name, ch in c.channels.items()
+                    },
+                    "by_reps": {str(n): e.as_dict() for n, e in c.by_reps.items()},
                 }
                 for c in self.checks
             ],
@@ -178,10 +232,29 @@ def check_verdict(check: Check, est: stats.Estimate) -> bool:
     return est.low > 0 if check.direction > 0 else est.high < 0
 
 
-def _arms(pattern: Pattern, extra: Override = ()) -> tuple[dict[str, Arm], dict[str, Arm]]:
-    """The pattern's arms (with ``extra`` overrides, e.g. a sensitivity setting) and its knockout arms."""
+def _arms(pattern: Pattern, extra: Override = ()) -> tuple[dict[str, Arm], dict[str, dict[str, Arm]]]:
+    """The pattern's arms (with ``extra`` overrides, e.g. a sensitivity setting) and, per knockout
+    (channel name), its knockout arms."""
     arms = {k: a.with_(extra) for k, a in pattern.arms.items()}
-    return arms, {k: a.with_(pattern.knockout) for k, a in arms.items()}
+    return arms, {ko.channel: {k: a.with_(ko.overrides) for k, a in arms.items()} for ko in pattern.knockouts()}
+
+
+#: replications at which each check's estimate is also recomputed on the first n (the report's Replications table)
+REPLICATION_STEPS = (5, 10, 15, 20, 30)
+
+
+def _estimator(
+    check: Check, tables: list[Tables], values: np.ndarray, rng: np.random.Generator
+) -> Callable[[int], tuple[stats.Estimate, float | None]]:
+    """The check's estimate on the first n replications: the pooled panel regression or the bootstrap mean."""
+    if check.panel is None:
+        return lambda n: (stats.bootstrap_mean(values[:n], rng), None)
+    frames = []
+    for i, t in enumerate(tables):
+        f = check.panel(t)
+        frames.append(f.assign(run=i, run_year=[f"{i}:{y}" for y in f["year"]]))
+    stacked = pd.concat(frames, ignore_index=True)
+    return lambda n: stats.clustered_fe_slope(stacked[stacked["run"] < n], "y", "x", ("firm", "run_year"), "run")
 
 
 def evaluate(
@@ -193,6 +266,7 @@ def evaluate(
 ) -> PatternResult:
     """Statistics, verdicts and knockouts of one pattern from finished runs."""
     arms, ko_arms = _arms(pattern, extra)
+    knockouts = pattern.knockouts()
     res = PatternResult(
         pattern.id,
         pattern.claim,
@@ -206,20 +280,40 @@ def evaluate(
         equation=pattern.equation,
     )
     for check in pattern.checks:
-        main = np.array([check.statistic({k: runs[RunKey(a, s)] for k, a in arms.items()}) for s in seeds])
-        est = stats.bootstrap_mean(main, rng)
-        cr = CheckResult(check.name, check.criterion(), est, check_verdict(check, est))
+        tables = [{k: runs[RunKey(a, s)] for k, a in arms.items()} for s in seeds]
+        main = np.array([check.statistic(t) for t in tables])
+        estimate = _estimator(check, tables, main, rng)
+        est, p_value = estimate(len(seeds))
+        cr = CheckResult(
+            check.name,
+            check.criterion(),
+            est,
+            check_verdict(check, est),
+            illustration=check.illustration,
+            panel=check.panel is not None,
+            p_value=p_value,
+        )
+        cr.by_reps = {n: estimate(n)[0] for n in REPLICATION_STEPS if n < len(seeds)}
         res.values[check.name] = [float(x) for x in main]
-        if check.knockout:
-            ko = np.array([check.statistic({k: runs[RunKey(a, s)] for k, a in ko_arms.items()}) for s in seeds])
-            cr.knockout = stats.bootstrap_mean(ko, rng)
-            res.values[check.name + " (knockout)"] = [float(x) for x in ko]
-            if check.direction:
-                cr.knockout_effect = stats.bootstrap_mean((main - ko) * check.direction, rng)
-            # the knockout passes only when the check, with the same criterion, FAILS on the knockout arms;
-            # a statistic that cannot be computed under the knockout (non-finite mean) shows nothing: no pass
-            cr.knockout_passed = bool(np.isfinite(cr.knockout.value)) and not check_verdict(check, cr.knockout)
+        if check.knockout and not check.illustration:
+            for ko in knockouts:
+                used = {k: a for k, a in ko_arms[ko.channel].items() if not check.arms or k in check.arms}
+                ko_tables = [{k: runs[RunKey(a, s)] for k, a in used.items()} for s in seeds]
+                values = np.array([check.statistic(t) for t in ko_tables])
+                ko_est = _estimator(check, ko_tables, values, rng)(len(seeds))[0]
+                effect = stats.bootstrap_mean((main - values) * check.direction, rng) if check.direction else None
+                # the knockout passes only when the check, with the same criterion, FAILS on the knockout arms;
+                # a statistic that cannot be computed under the knockout (non-finite) shows nothing: no pass
+                failed = bool(np.isfinite(ko_est.value)) and not check_verdict(check, ko_est)
+                cr.channels[ko.channel] = ChannelCheck(ko_est, effect, failed)
+                res.values[f"{check.name} (knockout: {ko.channel})"] = [float(x) for x in values]
+            together = cr.channels[knockouts[-1].channel]
+            cr.knockout, cr.knockout_effect, cr.knockout_passed = together.estimate, together.effect, together.passed
+            res.values[check.name + " (knockout)"] = res.values[f"{check.name} (knockout: {knockouts[-1].channel})"]
         res.checks.append(cr)
+    for ko in knockouts:
+        flags = [c.channels[ko.channel].passed for c in res.checks if ko.channel in c.channels]
+        res.knockouts.append(KnockoutResult(ko.channel, ko.label, dict(ko.overrides), all(flags) if flags else None))
     return res
 
 
@@ -227,7 +321,11 @@ def needed_runs(pats: list[Pattern], seeds: list[int], extra: Override = ()) -> 
     keys = []
     for p in pats:
         arms, ko_arms = _arms(p, extra)
-        for arm in (*arms.values(), *ko_arms.values()):
+        bearing = [c for c in p.checks if c.knockout and not c.illustration]
+        # knockout arms only for the arms that a knockout-bearing check reads
+        read = set().union(*(c.arms or arms for c in bearing)) if bearing else set()
+        ko = [a for group in ko_arms.values() for k, a in group.items() if k in read]
+        for arm in (*arms.values(), *ko):
             keys.extend(RunKey(arm, s) for s in seeds)
     return keys
 

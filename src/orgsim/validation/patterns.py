@@ -9,6 +9,30 @@ compares (its *arms*), the statistic of each *check* with its criterion (a sign 
 - ``mechanical``: follows from one equation of the model (``equation`` shows it);
 - ``emergent``: needs several mechanisms or many agents interacting. Only these validate.
 
+Second pre-registration (2026-12-02, issue 14), fixed before any of its statistics was computed:
+
+- **Unmanipulated runs.** Where a seed claims an association across firms (P4, P5, P7, P8, P9), the
+  verdict rests on a *panel check*: in runs where no firm is manipulated, a yearly firm panel
+  (years of 4 quarters, the first quarter of a run being quarter 1) of the outcome in year t against
+  the firm's exposure in year t − 1 (a lag, so the exposure comes first), pooled over the
+  replications, fitted by OLS with firm effects (the firm's index) and run × year effects (firms are
+  compared within each run and year), standard errors clustered by run (CR1, t with runs − 1
+  degrees of freedom). It passes when the coefficient's 95 % interval excludes 0 in the stated
+  direction. Its per-replication value (plots, replication table, robustness) is the same slope
+  within one run with year effects. The focal-firm contrasts (firm 0's disposition fixed) stay as
+  *illustrations* of the mechanism: reported, not part of the verdict.
+- **One knockout per named channel.** A pattern resting on several channels names each
+  (``channels``); the knockout of each channel, and of all channels together (``knockout``), runs
+  the pattern's arms with the same seeds. A knockout passes when the pattern fails under it (every
+  knockout-bearing check fails, as before). A pattern *holds* when it passes and at least one of its
+  knockouts — a single channel, or all named channels together — passes; the channels whose
+  knockout passes *carry* the pattern.
+- **S4** is tested against a null of heterogeneous normal changes: the excess kurtosis of the yearly
+  budget-share changes standardised within each firm and department, minus its expectation when
+  every firm-department series is normal with its own mean and variance (same series lengths).
+  Its named mechanism: friction (sticky budgets), the CEO's finite attention shifting among
+  briefers, and chosen political effort — one knockout each.
+
 The report (``orgsim validate``) prints the SHA-256 of this file's bytes and the git commit that
 last changed it. Change a band, statistic, criterion, arm or knockout here only as a new,
 dated pre-registration, never to make a pattern pass. The evaluation machinery (runs, bootstrap,
@@ -17,6 +41,7 @@ verdicts) is in :mod:`orgsim.validation.checks`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgsim import stats
 from orgsim.formatting import value as fmt_value
 
 INPUT, MECHANICAL, EMERGENT = "input", "mechanical", "emergent"
@@ -66,11 +92,25 @@ class Check:
     direction: int = 0  # sign check: +1 must be > 0 (CI above 0), -1 < 0; band check: which way is "more pattern"
     band: tuple[float, float] | None = None
     knockout: bool = True  # does the pattern's knockout bear on this check?
+    illustration: bool = False  # a focal-firm illustration: reported, not part of the verdict (no knockout)
+    #: a panel check: the replication's yearly firm panel (columns firm, year, x, y) of an unmanipulated arm;
+    #: its verdict is the pooled fixed-effects regression (module docstring), ``statistic`` the within-run slope
+    panel: Callable[[Tables], pd.DataFrame] | None = None
+    arms: tuple[str, ...] = ()  # the arms the statistic reads (empty: every arm of the pattern)
 
     def criterion(self) -> str:
         if self.band is not None:
             return f"mean in [{self.band[0]:g}, {self.band[1]:g}]"
         return "CI > 0" if self.direction > 0 else "CI < 0"
+
+
+@dataclass(frozen=True)
+class Knockout:
+    """One named channel of a pattern and the overrides that switch it off."""
+
+    channel: str
+    overrides: Override
+    label: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +127,14 @@ class Pattern:
     pattern_class: str = ""  # INPUT, MECHANICAL or EMERGENT (see the module docstring)
     class_reason: str = ""  # one line: why this class
     equation: str = ""  # the equation a mechanical pattern follows from (ODD section 7), as shown in the report
+    #: the named channels, one knockout each (empty: ``knockout`` is the one channel); ``knockout`` is then
+    #: all of them together
+    channels: tuple[Knockout, ...] = ()
+
+    def knockouts(self) -> tuple[Knockout, ...]:
+        """Every knockout the pattern runs: each named channel, then all channels together."""
+        together = Knockout("all channels" if self.channels else "channel", self.knockout, self.knockout_label)
+        return (*self.channels, together)
 
 
 # -- statistics on firm tables ---------------------------------------------------------------------
@@ -139,6 +187,59 @@ def focal_series_diff(t: Tables, fn: Callable[[pd.DataFrame], pd.Series], end: i
         return float(fn(d).mean())
 
     return one(t["hi"]) - one(t["lo"])
+
+
+Series = str | Callable[[pd.DataFrame], pd.Series]
+
+
+def _column(df: pd.DataFrame, what: Series) -> pd.Series:
+    return df[what] if isinstance(what, str) else what(df)
+
+
+def yearly_panel(df: pd.DataFrame, exposure: Series, outcome: Series) -> pd.DataFrame:
+    """A run's yearly firm panel: columns firm, year, x (the exposure's mean in year t − 1) and y (the
+    outcome's mean in year t). Year t holds quarters 4t + 1 … 4t + 4; incomplete years are dropped."""
+    d = df[df["step"] >= 1]
+    year = (d["step"].to_numpy() - 1) // 4
+    frame = pd.DataFrame(
+        {
+            "firm": d["firm"].to_numpy(),
+            "year": year,
+            "x": _column(d, exposure).to_numpy(dtype=float),
+            "y": _column(d, outcome).to_numpy(dtype=float),
+        }
+    )
+    grouped = frame.groupby(["firm", "year"], sort=True)
+    yearly = grouped.mean()[grouped.size() == 4].reset_index()
+    yearly["x"] = yearly.groupby("firm")["x"].shift(1)
+    return yearly.dropna(subset=["x"]).reset_index(drop=True)
+
+
+def panel_check(name: str, arm: str, exposure: Series, outcome: Series, direction: int, knockout: bool = True) -> Check:
+    """A panel check on arm ``arm`` (see the module docstring); its statistic is the within-run slope."""
+
+    def panel(t: Tables) -> pd.DataFrame:
+        return yearly_panel(t[arm], exposure, outcome)
+
+    def slope(t: Tables) -> float:
+        p = panel(t)
+        return stats.within_slope(p["x"].to_numpy(), p["y"].to_numpy(), p["year"].to_numpy())
+
+    return Check(name, slope, direction, knockout=knockout, panel=panel, arms=(arm,))
+
+
+def coop_rate(pair: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """The pair's joint work (1 in a quarter they worked together), averaged per year by the panel."""
+
+    def rate(df: pd.DataFrame) -> pd.Series:
+        return df["coop_" + pair].astype(float)
+
+    return rate
+
+
+def shadow_share(df: pd.DataFrame) -> pd.Series:
+    """Shadow IT as a share of all technology spend."""
+    return df["shadow_it"] / _tech(df)
 
 
 # -- the patterns ----------------------------------------------------------------------------------
@@ -257,31 +358,70 @@ def patterns() -> list[Pattern]:
             "P4",
             "marketing technology without CIO support grows data silos and lowers profit",
             "000",
-            {"hi": _focal(shadow, focal_coop_cmo_cio=0.05), "lo": _focal(shadow, focal_coop_cmo_cio=0.95)},
+            {
+                "u": shadow,
+                "hi": _focal(shadow, focal_coop_cmo_cio=0.05),
+                "lo": _focal(shadow, focal_coop_cmo_cio=0.95),
+            },
             (
-                Check(
-                    "firm 0's data integration: CIO blocks − CIO supports",
-                    lambda t: focal_diff(t, "data_integration"),
+                panel_check(
+                    "data integration on last year's shadow share of tech spend, across firms (shadow_it)",
+                    "u",
+                    shadow_share,
+                    "data_integration",
                     -1,
                 ),
-                Check("firm 0's profit: CIO blocks − CIO supports", lambda t: focal_diff(t, "profit"), -1),
+                panel_check(
+                    "profit on last year's shadow share of tech spend, across firms (shadow_it)",
+                    "u",
+                    shadow_share,
+                    "profit",
+                    -1,
+                ),
+                Check(
+                    "illustration: firm 0's data integration: CIO blocks − CIO supports",
+                    lambda t: focal_diff(t, "data_integration"),
+                    -1,
+                    knockout=False,
+                    illustration=True,
+                ),
+                Check(
+                    "illustration: firm 0's profit: CIO blocks − CIO supports",
+                    lambda t: focal_diff(t, "profit"),
+                    -1,
+                    knockout=False,
+                    illustration=True,
+                ),
             ),
-            _ov(shadow_it=False),
-            "no shadow IT (marketing technology cannot bypass IT)",
+            _ov(silo_growth=0.0, shadow_risk=0.0),
+            "shadow IT neither silos data nor adds incident risk",
             "shadow marketing technology: faster, but silos integration and raises incident risk",
             pattern_class=EMERGENT,
             class_reason="the profit loss needs shadow spend to silo data, analytics and personalisation to fall, customers to choose among competing firms and incidents to rise (the integration part alone follows from D' = D + … − silo_growth · I^S · D)",
+            channels=(
+                Knockout("silos", _ov(silo_growth=0.0), "shadow spend does not destroy data integration"),
+                Knockout("incident risk", _ov(shadow_risk=0.0), "installed shadow IT adds no incident risk"),
+            ),
         ),
         Pattern(
             "P5",
             "a CIO who supports the CMO gains influence relative to a CIO who blocks",
             "000",
-            shift_hi_lo,
+            {"u": SHIFT, **shift_hi_lo},
             (
+                panel_check(
+                    "CIO influence on last year's CMO-CIO joint work, across firms (digital_shift)",
+                    "u",
+                    coop_rate("cmo_cio"),
+                    "influence_cio",
+                    +1,
+                ),
                 Check(
-                    "firm 0's CIO influence: supports − blocks (digital_shift)",
+                    "illustration: firm 0's CIO influence: supports − blocks (digital_shift)",
                     lambda t: focal_diff(t, "influence_cio"),
                     +1,
+                    knockout=False,
+                    illustration=True,
                 ),
             ),
             _ov(joint_credit_on=False, resource_dependence=False),
@@ -290,6 +430,14 @@ def patterns() -> list[Pattern]:
             pattern_class=MECHANICAL,
             class_reason="the contrast fixes firm 0's cooperation and reads the CIO's credit, which adds joint credit and resource-dependence credit against the coordination cost",
             equation="c_CIO = β_CIO max(0, 1 − coordination_cost · L_CIO − …) + joint_credit Σ_p k_p (β_a + β_b)/2 + dependence_weight · G/B (ODD 7.6)",
+            channels=(
+                Knockout("joint credit", _ov(joint_credit_on=False), "the CEO does not credit joint results to both"),
+                Knockout(
+                    "resource dependence",
+                    _ov(resource_dependence=False),
+                    "controlling budget others depend on adds no credit",
+                ),
+            ),
         ),
         Pattern(
             "P6",
@@ -321,16 +469,36 @@ def patterns() -> list[Pattern]:
             "P7",
             "CMO-CFO cooperation raises measured ROI and marketing's budget",
             "003",
-            {"hi": _focal(BASE, focal_coop_cmo_cfo=0.95), "lo": _focal(BASE, focal_coop_cmo_cfo=0.05)},
+            {"u": BASE, "hi": _focal(BASE, focal_coop_cmo_cfo=0.95), "lo": _focal(BASE, focal_coop_cmo_cfo=0.05)},
             (
-                Check(
-                    "firm 0's ROI measurement: cooperates − not",
-                    lambda t: focal_diff(t, "roi_measurement"),
+                panel_check(
+                    "ROI measurement on last year's CMO-CFO joint work, across firms (baseline)",
+                    "u",
+                    coop_rate("cmo_cfo"),
+                    "roi_measurement",
                     +1,
                     knockout=False,
                 ),
+                panel_check(
+                    "CMO budget share on last year's CMO-CFO joint work, across firms (baseline)",
+                    "u",
+                    coop_rate("cmo_cfo"),
+                    cmo_domain_share,
+                    +1,
+                ),
                 Check(
-                    "firm 0's CMO budget share: cooperates − not", lambda t: focal_series_diff(t, cmo_domain_share), +1
+                    "illustration: firm 0's ROI measurement: cooperates − not",
+                    lambda t: focal_diff(t, "roi_measurement"),
+                    +1,
+                    knockout=False,
+                    illustration=True,
+                ),
+                Check(
+                    "illustration: firm 0's CMO budget share: cooperates − not",
+                    lambda t: focal_series_diff(t, cmo_domain_share),
+                    +1,
+                    knockout=False,
+                    illustration=True,
                 ),
             ),
             _ov(roi_evidence_on=False),
@@ -344,31 +512,91 @@ def patterns() -> list[Pattern]:
             "P8",
             "CMO-CIO cooperation raises analytics and customer experience",
             "003",
-            hi_lo_mi,
+            {"u": BASE, **hi_lo_mi},
             (
-                Check("firm 0's analytics: cooperates − not", lambda t: focal_diff(t, "analytics"), +1),
-                Check("firm 0's customer experience: cooperates − not", lambda t: focal_diff(t, "experience"), +1),
+                panel_check(
+                    "analytics on last year's CMO-CIO joint work, across firms (baseline)",
+                    "u",
+                    coop_rate("cmo_cio"),
+                    "analytics",
+                    +1,
+                ),
+                panel_check(
+                    "customer experience on last year's CMO-CIO joint work, across firms (baseline)",
+                    "u",
+                    coop_rate("cmo_cio"),
+                    "experience",
+                    +1,
+                ),
+                Check(
+                    "illustration: firm 0's analytics: cooperates − not",
+                    lambda t: focal_diff(t, "analytics"),
+                    +1,
+                    knockout=False,
+                    illustration=True,
+                ),
+                Check(
+                    "illustration: firm 0's customer experience: cooperates − not",
+                    lambda t: focal_diff(t, "experience"),
+                    +1,
+                    knockout=False,
+                    illustration=True,
+                ),
             ),
             _ov(integration_growth=0.0, analytics_leverage=0.0),
             "governed IT does not integrate data; campaigns do not use analytics",
             "governed marketing IT integrates data; analytics grows on integrated data and feeds experience",
             pattern_class=EMERGENT,
             class_reason="needs a chain of several mechanisms: governance by cooperation, integration built by governed IT, analytics grown on integrated data and experience raised through analytics leverage",
+            channels=(
+                Knockout("integration", _ov(integration_growth=0.0), "governed IT does not integrate data"),
+                Knockout("analytics leverage", _ov(analytics_leverage=0.0), "campaigns do not use analytics"),
+            ),
         ),
         Pattern(
             "P9",
             "firms whose CMO and CIO cooperate earn more revenue and profit",
             "003",
-            shift_hi_lo,
+            {"u": SHIFT, **shift_hi_lo},
             (
-                Check("firm 0's revenue: cooperates − not (digital_shift)", lambda t: focal_diff(t, "revenue"), +1),
-                Check("firm 0's profit: cooperates − not (digital_shift)", lambda t: focal_diff(t, "profit"), +1),
+                panel_check(
+                    "revenue on last year's CMO-CIO joint work, across firms (digital_shift)",
+                    "u",
+                    coop_rate("cmo_cio"),
+                    "revenue",
+                    +1,
+                ),
+                panel_check(
+                    "profit on last year's CMO-CIO joint work, across firms (digital_shift)",
+                    "u",
+                    coop_rate("cmo_cio"),
+                    "profit",
+                    +1,
+                ),
+                Check(
+                    "illustration: firm 0's revenue: cooperates − not (digital_shift)",
+                    lambda t: focal_diff(t, "revenue"),
+                    +1,
+                    knockout=False,
+                    illustration=True,
+                ),
+                Check(
+                    "illustration: firm 0's profit: cooperates − not (digital_shift)",
+                    lambda t: focal_diff(t, "profit"),
+                    +1,
+                    knockout=False,
+                    illustration=True,
+                ),
             ),
             _ov(beta_experience=0.0, beta_personalisation=0.0),
             "customers ignore experience and personalisation",
             "customers choose on experience and personalisation built by joint work",
             pattern_class=EMERGENT,
             class_reason="needs the capability chain of P8 and many customers choosing among competing firms (market share → revenue), incidents and waste",
+            channels=(
+                Knockout("experience", _ov(beta_experience=0.0), "customers ignore experience"),
+                Knockout("personalisation", _ov(beta_personalisation=0.0), "customers ignore personalisation"),
+            ),
         ),
         Pattern(
             "P10",
@@ -410,11 +638,16 @@ def patterns() -> list[Pattern]:
                     +1,
                 ),
             ),
-            _ov(counterfactual=False, observation=False),
-            "executives learn only from their own joint work (no foregone payoffs, no observation of other firms)",
-            "belief learning from foregone payoffs and from the same role in other firms",
+            _ov(counterfactual=False, observation=False, imitation=False),
+            "executives learn only from their own joint work (no foregone payoffs, no observation of other firms, no imitation)",
+            "belief learning from foregone payoffs and from the same role in other firms; imitation of the same role in better-performing firms",
             pattern_class=EMERGENT,
             class_reason="cooperation must spread through executives' belief learning (foregone payoffs, observation of the same role in other firms) as pressure rises: many agents interacting",
+            channels=(
+                Knockout("foregone payoffs", _ov(counterfactual=False), "executives ignore foregone payoffs"),
+                Knockout("observation", _ov(observation=False), "executives do not observe other firms"),
+                Knockout("imitation", _ov(imitation=False), "executives do not imitate better-performing firms"),
+            ),
         ),
         # -- further stylised facts of organisation research --------------------------------------
         Pattern(
@@ -483,17 +716,34 @@ def patterns() -> list[Pattern]:
             {"base": BASE},
             (
                 Check(
-                    "excess kurtosis of yearly department-share changes (baseline)",
-                    lambda t: _budget_change_kurtosis(t["base"]),
+                    "excess kurtosis of yearly department-share changes standardised within firm and department, "
+                    "minus its expectation under heterogeneous normal changes (baseline)",
+                    lambda t: _standardised_kurtosis_excess(t["base"]),
                     +1,
                 ),
+                Check(
+                    "illustration: excess kurtosis of the pooled (unstandardised) changes (baseline)",
+                    lambda t: _budget_change_kurtosis(t["base"]),
+                    +1,
+                    knockout=False,
+                    illustration=True,
+                ),
             ),
-            _ov(contested_share=1.0),
-            "the whole budget is re-contested every year",
-            "sticky budgets with occasional large shifts of influence",
+            _ov(contested_share=1.0, finite_attention=False, chosen_effort=False),
+            "the whole budget is re-contested every year, the CEO attends to every briefer, effort stays at its draw",
+            "friction (sticky budgets: only a share is re-contested) with shifts of the CEO's finite attention among briefers and of chosen political effort",
             kind="fact",
             pattern_class=EMERGENT,
-            class_reason="fat tails would need occasional large shifts of influence inside sticky budgets (several mechanisms); note that the statistic pools firms and roles whose changes have different scales",
+            class_reason="fat tails within a firm and department would need disproportionate shifts — attention moving among briefers, effort responding to rivals — inside sticky budgets (several mechanisms); standardising within each series removes the spurious kurtosis of pooling series of different scales",
+            channels=(
+                Knockout("friction", _ov(contested_share=1.0), "the whole budget is re-contested every year"),
+                Knockout(
+                    "attention",
+                    _ov(finite_attention=False),
+                    "the CEO's attention is not scarce: every briefer gets it all",
+                ),
+                Knockout("chosen effort", _ov(chosen_effort=False), "political effort stays at its starting draw"),
+            ),
         ),
         Pattern(
             "S5",
@@ -537,6 +787,73 @@ def _shock_check(name: str, col: str | Callable[[pd.DataFrame], pd.Series], firs
         return float((d[col] if isinstance(col, str) else col(d)).mean())
 
     return Check(name, lambda t: value(t["shock"]) - value(t["base"]), +1)
+
+
+def _department_shares(firms: pd.DataFrame) -> pd.DataFrame:
+    """Each firm's department shares of the budget at each budget round (the first quarter of a year)."""
+    years = firms[(firms["step"] % 4 == 1) & (firms["step"] > 1)]
+    return pd.DataFrame(
+        {
+            "firm": years["firm"],
+            "step": years["step"],
+            "cmo": cmo_domain_share(years),
+            "cio": years["budget_it_core"] / years["budget"],
+            "cfo": years["budget_finance"] / years["budget"],
+        }
+    ).sort_values(["firm", "step"])
+
+
+def _share_change_series(firms: pd.DataFrame) -> list[np.ndarray]:
+    """The yearly changes of each firm's and department's budget share, one array per series."""
+    shares = _department_shares(firms)
+    diffs = shares.groupby("firm")[["cmo", "cio", "cfo"]].diff()
+    diffs["firm"] = shares["firm"]
+    out = []
+    for _, d in diffs.groupby("firm"):
+        for dept in ("cmo", "cio", "cfo"):
+            v = d[dept].to_numpy(dtype=float)
+            out.append(v[np.isfinite(v)])
+    return out
+
+
+def _pooled_standardised_kurtosis(series: list[np.ndarray]) -> float:
+    """Excess kurtosis of the changes pooled after standardising each series by its own mean and SD."""
+    zs = [(v - v.mean()) / v.std() for v in series]
+    z = np.concatenate(zs) if zs else np.empty(0)
+    return float(np.mean(z**4) - 3.0) if len(z) else float("nan")
+
+
+#: draws of the heterogeneous-normal null (its expectation is estimated by simulation)
+NULL_DRAWS = 400
+#: the null's generator seed: after standardisation the null depends only on the series' lengths
+NULL_SEED = 19980101
+
+
+def _standardised_kurtosis_excess(firms: pd.DataFrame) -> float:
+    """S4's statistic: the pooled within-series standardised excess kurtosis of the yearly budget-share
+    changes minus its expectation when every series is normal with its own mean and variance.
+
+    Series with fewer than 4 changes or no variation are left out. Standardising makes the null free
+    of each series' mean and variance, so it is simulated from standard normals of the same lengths
+    (:data:`NULL_DRAWS` draws, generator seeded with :data:`NULL_SEED`).
+    """
+    series = [v for v in _share_change_series(firms) if len(v) >= 4 and v.std() > 1e-12]
+    if not series:
+        return float("nan")
+    observed = _pooled_standardised_kurtosis(series)
+    return observed - _null_standardised_kurtosis(tuple(sorted(len(v) for v in series)))
+
+
+@functools.lru_cache(maxsize=64)
+def _null_standardised_kurtosis(lengths: tuple[int, ...]) -> float:
+    """Expected pooled standardised excess kurtosis of normal series of these lengths (simulated)."""
+    rng = np.random.default_rng(NULL_SEED)
+    fourth = np.zeros(NULL_DRAWS)
+    for n in sorted(set(lengths)):
+        z = rng.standard_normal((NULL_DRAWS, lengths.count(n), n))
+        z = (z - z.mean(axis=2, keepdims=True)) / z.std(axis=2, keepdims=True)
+        fourth += (z**4).sum(axis=(1, 2))
+    return float(np.mean(fourth / sum(lengths)) - 3.0)
 
 
 def _yearly_share_changes(firms: pd.DataFrame) -> np.ndarray:
