@@ -217,12 +217,20 @@ class Plan:
                 yield Task(ex.run_id(point, rep), point, rep, seed, over, stored)
 
 
-def plan(spec_path: str | Path) -> Plan:
-    """Load a spec and expand its design; the meta record identifies the sweep (spec hash)."""
+def plan(spec_path: str | Path | ex.Spec) -> Plan:
+    """Load a spec and expand its design; the meta record identifies the sweep (spec hash).
+
+    ``spec_path`` is a spec file or a :class:`~orgsim.experiments.design.Spec` built in code (checked
+    like a file's, its scenario a name or an absolute path).
+    """
     import orgsim
 
-    spec = ex.load_spec(spec_path)
-    base = ex.base_config(spec, str(spec_path))
+    if isinstance(spec_path, ex.Spec):
+        spec, origin = spec_path, f"spec {spec_path.name!r}"
+        ex.check_spec(spec, origin)
+    else:
+        spec, origin = ex.load_spec(spec_path), str(spec_path)
+    base = ex.base_config(spec, origin)
     design = ex.expand(spec)
     spec_json = spec.model_dump(mode="json")
     base_json = base.model_dump(mode="json")
@@ -315,7 +323,7 @@ class Report:
 
 
 def sweep(
-    spec_path: str | Path,
+    spec_path: str | Path | ex.Spec,
     out: str | Path,
     *,
     workers: int = 1,
@@ -328,7 +336,7 @@ def sweep(
     allow_code_change: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Run (or resume) a sweep into the store ``out``.
+    """Run (or resume) a sweep into the store ``out`` (``spec_path``: a spec file or a ``Spec`` built in code).
 
     Runs recorded ``ok`` are never rerun; runs recorded ``failed`` are rerun only with
     ``retry_failed``. ``resume=True`` requires ``out`` to hold this sweep already. ``limit`` stops
