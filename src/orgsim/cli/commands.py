@@ -230,6 +230,25 @@ def build_parser() -> Parser:
         help="add the one-at-a-time sensitivity screen (default with --docs)",
     )
     sens.add_argument("--no-sensitivity", dest="sensitivity", action="store_false", help="skip the screen")
+    rob = p.add_mutually_exclusive_group()
+    rob.add_argument(
+        "--robustness",
+        dest="robustness",
+        action="store_true",
+        default=None,
+        help="add the robustness screen: a Morris design over every assumed parameter, the share of it in which "
+        "the emergent patterns hold, Morris indices of their statistics, the seed/market/parameter variance "
+        "decomposition and P11 per run (default with --docs; resumable, its runs kept in --robustness-store)",
+    )
+    rob.add_argument("--no-robustness", dest="robustness", action="store_false", help="skip the robustness screen")
+    p.add_argument(
+        "--robustness-store",
+        type=Path,
+        metavar="DIR",
+        default=Path("runs/robustness"),
+        help="folder of the robustness screen's experiment stores, one per arm (default: runs/robustness); "
+        "runs already there are not rerun",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -620,10 +639,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     import orgsim
     from orgsim.io import atomic_write, git_commit, prepare_dir
+    from orgsim.scenario.schema import ConfigError
     from orgsim.validation import checks as validation
     from orgsim.validation.report import headline_text, write_report
 
     prepare_dir(out)  # fail on an unusable folder before the runs, not after
+    with_robustness = bool(args.robustness or (args.robustness is None and args.docs))
+    if with_robustness and args.robustness_store.exists() and not args.robustness_store.is_dir():
+        raise ConfigError(f"--robustness-store {args.robustness_store}: exists and is not a folder")
     start = time.perf_counter()
     results = _with_progress(
         "validate",
@@ -664,18 +687,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         meta["sensitivity_reps"], meta["sensitivity_customers"] = sens_reps, sens_customers
         meta["wall_time_with_sensitivity"] = round(time.perf_counter() - start, 1)
+    robustness = robustness_md = None
+    if with_robustness:
+        from orgsim.validation import robustness as rb
+
+        rob_customers = min(customers, rb.CUSTOMERS)
+        robustness = _with_progress(
+            "robustness",
+            lambda progress: rb.run(args.robustness_store, workers, rob_customers, progress=progress),
+        )
+        rb.save_figures(robustness, prepare_dir(img_dir))
+        robustness_md = rb.markdown(robustness, img_rel)
+        csv = rb.morris_csv(robustness)
+        atomic_write(out / "robustness_morris.csv", lambda fh: fh.write(csv))
+        meta["robustness_customers"] = rob_customers
+        meta["wall_time_with_robustness"] = round(time.perf_counter() - start, 1)
     calibration = _read_calibration()
     if sensitivity is not None:
         meta["sensitivity"] = sensitivity.to_dict(orient="records")
     text = validation.to_json(results, meta) + "\n"
+    if robustness is not None:
+        import json
+
+        data = json.loads(text)
+        data["robustness"] = robustness.as_dict()
+        text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     atomic_write(json_path, lambda fh: fh.write(text.encode("utf-8")))
-    write_report(results, meta, md_path, img_dir, img_rel, sensitivity, calibration)
+    write_report(results, meta, md_path, img_dir, img_rel, sensitivity, calibration, robustness=robustness_md)
 
     print(validation_table(results))
     print()
     if any(r.kind == "seed" for r in results):
         print(headline_text(results))
     print(f"wrote {json_path}, {md_path} and {len(results)} figure(s) in {img_dir}")
+    if robustness is not None:
+        together = next(d for d in robustness.shares if d["pattern"] == rb.ALL)
+        print(
+            f"robustness: all emergent patterns hold together at {together['holds']} of {together['points']} "
+            f"design points ({robustness.settings['n_runs']} runs in {args.robustness_store})"
+        )
     failed = [r.id for r in results if r.kind == "seed" and not (r.passed and r.knockout_passed)]
     return 1 if failed else 0
 

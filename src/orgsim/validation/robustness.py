@@ -121,6 +121,7 @@ LEVEL = 0.95
 BOOT = 4000
 TOP = 10
 BATCH = 25  # design points per batch when recomputing the statistics
+HIST_BINS = 40
 
 #: assumed numeric parameters left out, with the reason (the other exclusions are by kind: bool, choice,
 #: keyframe path, focal)
@@ -517,8 +518,11 @@ class RobustnessResult:
         """Per emergent pattern (and "all") whether it holds at each point."""
         return pattern_holds(self.checks, self.point_means)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, full: bool = False) -> dict[str, Any]:
+        """JSON-safe (non-finite numbers as None). ``full`` adds every run's statistic (``values``) and
+        P11's per-run values; without it P11 keeps its histogram (the stores hold every run)."""
         holds = self.holds()
+        p11 = self.p11 if full else [{k: v for k, v in d.items() if k != "values"} for d in self.p11]
         return _finite(
             {
                 "settings": self.settings,
@@ -543,10 +547,10 @@ class RobustnessResult:
                 "morris_skipped": self.morris_skipped,
                 "variance": self.variance.to_dict(orient="records"),
                 "seed_variance": self.seed_variance.to_dict(orient="records"),
-                "p11": self.p11,
+                "p11": p11,
                 "errors": self.errors,
                 "points": {k: [bool(x) for x in v] for k, v in holds.items()},
-                "values": {uid: v.tolist() for uid, v in self.values.items()},
+                **({"values": {uid: v.tolist() for uid, v in self.values.items()}} if full else {}),
             }
         )
 
@@ -818,6 +822,7 @@ def analyse(
         flat = v[np.isfinite(v)]
         m = means[c.uid]
         q = np.quantile(flat, [0.05, 0.25, 0.5, 0.75, 0.95]) if len(flat) else [float("nan")] * 5
+        counts, edges = np.histogram(flat, bins=HIST_BINS) if len(flat) else (np.zeros(0), np.zeros(0))
         res.p11.append(
             {
                 "uid": c.uid,
@@ -833,6 +838,8 @@ def analyse(
                 "q95": float(q[4]),
                 "share_runs_above_0": float((flat > 0).mean()) if len(flat) else float("nan"),
                 "share_points_above_0": float((m > 0).mean()) if len(m) else float("nan"),
+                "hist_edges": edges.tolist(),
+                "hist_counts": counts.astype(int).tolist(),
                 "values": flat.tolist(),
             }
         )
@@ -926,9 +933,9 @@ def save_figures(result: RobustnessResult, img_dir: str | Path, dpi: int = 100) 
         fig = new_figure((4.6 * n + 0.4, 3.8))
         axes = fig.subplots(1, n, squeeze=False)[0]
         for ax, d in zip(axes, result.p11, strict=True):
-            v = np.asarray(d["values"], dtype=float)
-            if len(v):
-                ax.hist(v, bins=40, color="#1f77b4", alpha=0.85)
+            edges, counts = np.asarray(d["hist_edges"]), np.asarray(d["hist_counts"])
+            if len(counts):
+                ax.stairs(counts, edges, fill=True, color="#1f77b4", alpha=0.85)
             ax.axvline(0, color="black", lw=1)
             ax.set_title(_wrap(d["check"], 48), fontsize="small")
             ax.set_xlabel(f"per-run value; share > 0: {num(d['share_runs_above_0'])}")
