@@ -319,7 +319,14 @@ def test_validate_reproduces_the_committed_report(tmp_path: Path) -> None:
             differ.append(
                 f"{p['id']}: now {p['passed']}/{p['knockout_passed']}, committed {e['passed']}/{e['knockout_passed']}"
             )
+        if [(k["channel"], k["passed"]) for k in p["knockouts"]] != [
+            (k["channel"], k["passed"]) for k in e["knockouts"]
+        ]:
+            differ.append(f"{p['id']}: knockouts now {p['knockouts']}, committed {e['knockouts']}")
         for c, ce in zip(p["checks"], e["checks"], strict=True):
+            for name, ch in c["channels"].items():
+                if ch["passed"] != ce["channels"][name]["passed"]:
+                    differ.append(f"{p['id']} {c['name']} under {name}: knockout verdict differs")
             for key in ("estimate", "knockout"):
                 if (c[key] is None) != (ce[key] is None) or (
                     c[key] is not None and c[key]["value"] != pytest.approx(ce[key]["value"], rel=1e-9, abs=1e-12)

@@ -79,14 +79,19 @@ def within_slope(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
 
 
 def clustered_fe_slope(
-    frame: Any, y: str, x: str, effects: Sequence[str], cluster: str, level: float = 0.95
+    frame: Any, y: str, x: str, effects: Sequence[str], cluster: str, absorb: str, level: float = 0.95
 ) -> tuple[Estimate, float]:
-    """OLS of ``y`` on ``x`` with one dummy per level of each column in ``effects`` (fixed effects)
-    and standard errors clustered by ``cluster`` (statsmodels, CR1, t with G − 1 degrees of freedom).
+    """OLS of ``y`` on ``x`` with fixed effects, standard errors clustered by ``cluster``.
 
-    Returns (the coefficient of ``x`` with its confidence interval, ``n`` = number of clusters;
-    its two-sided p-value). NaN when there are fewer than 2 clusters or ``x`` is collinear with
-    the effects.
+    ``absorb`` is a fixed effect nested within the clusters (e.g. run × year within run), absorbed by
+    demeaning (Frisch-Waugh-Lovell); each column of ``effects`` adds one dummy per level. The
+    covariance is statsmodels' cluster-robust CR1 with the absorbed effects not counted in the
+    small-sample factor, as is usual when they are nested within the clusters (Cameron & Miller
+    2015, J. Human Resources 50(2)); the interval uses t with G − 1 degrees of freedom.
+
+    Returns (the coefficient of ``x`` with its confidence interval, ``n`` = number of clusters; its
+    two-sided p-value). NaN when there are fewer than 2 clusters or ``x`` does not vary within
+    the absorbed groups.
     """
     import pandas as pd
 
@@ -95,29 +100,34 @@ def clustered_fe_slope(
     require("experiments", "statsmodels", what="the validation's panel regressions")
     import statsmodels.api as sm
 
-    d = frame[[y, x, cluster, *effects]].replace([np.inf, -np.inf], np.nan).dropna()
+    d = frame[[y, x, cluster, absorb, *effects]].replace([np.inf, -np.inf], np.nan).dropna()
     groups = pd.factorize(d[cluster])[0]
     n_groups = int(groups.max()) + 1 if len(groups) else 0
     nan = Estimate(float("nan"), float("nan"), float("nan"), n_groups)
     if n_groups < 2:
         return nan, float("nan")
-    parts = [d[[x]].astype(float), pd.DataFrame({"const": np.ones(len(d))}, index=d.index)]
-    parts += [pd.get_dummies(d[e].astype(str), prefix=e, drop_first=True, dtype=float) for e in effects]
-    design = pd.concat(parts, axis=1)
-    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
-        design = _drop_collinear(design)
-        if x not in design:
-            return nan, float("nan")
-    fit = sm.OLS(d[y].astype(float).to_numpy(), design).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    low, high = fit.conf_int(alpha=1.0 - level).loc[x]
-    return Estimate(float(fit.params[x]), float(low), float(high), n_groups), float(fit.pvalues[x])
+    cols = [d[x].to_numpy(dtype=float)]
+    for e in effects:
+        codes = pd.factorize(d[e], sort=True)[0]
+        cols += [(codes == k).astype(float) for k in range(1, int(codes.max()) + 1)]
+    design = np.column_stack(cols)
+    target = d[y].to_numpy(dtype=float)
+    absorbed = pd.factorize(d[absorb])[0]
+    counts = np.bincount(absorbed)
+    design = design - (np.stack([np.bincount(absorbed, c) for c in design.T], axis=1) / counts[:, None])[absorbed]
+    target = target - (np.bincount(absorbed, target) / counts)[absorbed]
+    keep = _independent_columns(design)
+    if 0 not in keep:
+        return nan, float("nan")
+    fit = sm.OLS(target, design[:, keep]).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    low, high = fit.conf_int(alpha=1.0 - level)[0]
+    return Estimate(float(fit.params[0]), float(low), float(high), n_groups), float(fit.pvalues[0])
 
 
-def _drop_collinear(design: Any) -> Any:
-    """Keep the columns of ``design`` (in order) that add rank; the first column is kept if it can be."""
-    kept: list[str] = []
-    for col in design.columns:
-        trial = design[[*kept, col]].to_numpy()
-        if np.linalg.matrix_rank(trial) == len(kept) + 1:
-            kept.append(col)
-    return design[kept]
+def _independent_columns(design: np.ndarray, tol: float = 1e-10) -> list[int]:
+    """Indices of the columns of ``design`` that add rank, in order (the first kept if it varies)."""
+    kept: list[int] = []
+    for j in range(design.shape[1]):
+        if np.linalg.matrix_rank(design[:, [*kept, j]], tol=tol * max(1.0, np.abs(design).max())) == len(kept) + 1:
+            kept.append(j)
+    return kept

@@ -254,7 +254,7 @@ def _estimator(
         f = check.panel(t)
         frames.append(f.assign(run=i, run_year=[f"{i}:{y}" for y in f["year"]]))
     stacked = pd.concat(frames, ignore_index=True)
-    return lambda n: stats.clustered_fe_slope(stacked[stacked["run"] < n], "y", "x", ("firm", "run_year"), "run")
+    return lambda n: stats.clustered_fe_slope(stacked[stacked["run"] < n], "y", "x", ("firm",), "run", "run_year")
 
 
 def evaluate(
