@@ -229,11 +229,17 @@ def test_validate_robustness_writes_the_section_json_csv_and_figures_and_resumes
             assert sum(row[f"share_{k}"] for k in rb.ANOVA_PARTS) == pytest.approx(1.0)
     csv = (out / "robustness_morris.csv").read_text().splitlines()
     assert csv[0].startswith("uid,pattern,check,factor,mu_star") and len(csv) > 1
-    stores = sorted(p.name for p in store.iterdir())
-    assert len(stores) == rob["settings"]["n_arms"] and any(s.startswith("downturn-") for s in stores)
+    from orgsim.experiments.store import read_meta
 
-    again = real(store, 1, 100, 2, 2, factors=SMALL_FACTORS)  # resumes: nothing to rerun, same figures
-    assert again.settings["runs_new"] == 0
+    stores = sorted(store.iterdir())
+    assert len(stores) == rob["settings"]["n_arms"] and any(p.name.startswith("downturn-") for p in stores)
+    assert all(p.name.endswith("-" + read_meta(p)["spec_hash"][:8]) for p in stores)
+
+    seen = []
+    again = real(store, 1, 100, 2, 2, lambda d, n: seen.append((d, n)), factors=SMALL_FACTORS)
+    assert again.settings["runs_new"] == 0  # resumed: nothing to rerun
+    n_runs = rob["settings"]["n_runs"]
+    assert seen[-1] == (n_runs + 8 * 2, n_runs + 8 * 2)  # the runs, then the replications analysed
     assert [d["holds"] for d in again.shares] == [d["holds"] for d in rob["shares"]]
 
     # bad input is one line, before any run

@@ -344,10 +344,13 @@ def needed_arms(checks: Sequence[CheckRef], markets: Sequence[str] = MARKETS) ->
 
 
 def store_path(root: Path, arm: Arm, spec: Spec) -> Path:
-    """``root/<arm slug>-<spec hash, 8 hex>``: other settings make another store, not an error."""
+    """``root/<arm slug>-<8 hex of the sweep's spec hash>`` (spec and resolved scenario, as the store's
+    ``_sweep.json`` records it): other settings or an edited scenario make another store, not an error."""
+    from orgsim.experiments.design import base_config
     from orgsim.io import config_hash
 
-    digest = config_hash(spec.model_dump(mode="json"))[:8]
+    base = base_config(spec).model_dump(mode="json")
+    digest = config_hash({"spec": spec.model_dump(mode="json"), "base": base})[:8]
     return Path(root) / f"{arm_slug(arm)}-{digest}"
 
 
@@ -519,8 +522,10 @@ class RobustnessResult:
         return pattern_holds(self.checks, self.point_means)
 
     def as_dict(self, full: bool = False) -> dict[str, Any]:
-        """JSON-safe (non-finite numbers as None). ``full`` adds every run's statistic (``values``) and
-        P11's per-run values; without it P11 keeps its histogram (the stores hold every run)."""
+        """JSON-safe (non-finite numbers as None). Without ``full``: the Morris table's top :data:`TOP`
+        factors per statistic (the full table is :func:`morris_csv`), P11's histogram and the per-point
+        verdicts as strings of 0/1 (point order); ``full`` adds every factor's indices, every run's
+        statistic (``values``) and P11's per-run values."""
         holds = self.holds()
         p11 = self.p11 if full else [{k: v for k, v in d.items() if k != "values"} for d in self.p11]
         return _finite(
@@ -543,13 +548,14 @@ class RobustnessResult:
                 ],
                 "shares": self.shares,
                 "check_shares": self.check_shares,
-                "morris": self.morris.to_dict(orient="records"),
+                "morris": (self.morris if full else top_factors(self.morris)).to_dict(orient="records"),
+                "morris_rows": "all" if full else f"top {TOP} per statistic (all in robustness_morris.csv)",
                 "morris_skipped": self.morris_skipped,
                 "variance": self.variance.to_dict(orient="records"),
                 "seed_variance": self.seed_variance.to_dict(orient="records"),
                 "p11": p11,
                 "errors": self.errors,
-                "points": {k: [bool(x) for x in v] for k, v in holds.items()},
+                "points": {k: "".join("1" if x else "0" for x in v) for k, v in holds.items()},
                 **({"values": {uid: v.tolist() for uid, v in self.values.items()}} if full else {}),
             }
         )
@@ -601,7 +607,8 @@ def run(
     """Sweep every arm's Morris design into ``store_root`` (resumable) and analyse it.
 
     ``factors`` restricts the factors (tests; the report uses every factor). ``progress(done, total)``
-    counts runs over all arms (runs already in the stores count as done).
+    counts the runs over all arms (runs already in the stores count as done), then the replications
+    (point, rep) whose statistics are recomputed from the stores: total = runs + points × reps.
     """
     from orgsim.experiments.sweep import sweep
     from orgsim.extras import require
@@ -627,13 +634,18 @@ def run(
 
         def arm_progress(done: int, todo: int, base: int = base) -> None:
             if progress:
-                progress(base + per_arm - todo + done, total)
+                progress(base + per_arm - todo + done, total + n_points * reps)
 
         reports[arm] = sweep(
             specs[arm], paths[arm], workers=workers, allow_code_change=allow_code_change, progress=arm_progress
         )
     sweep_wall = time.perf_counter() - start
-    values, errors = _values(checks, paths, n_points, reps, workers)
+
+    def batch_progress(done: int) -> None:
+        if progress:
+            progress(total + min(n_points, done * BATCH) * reps, total + n_points * reps)
+
+    values, errors = _values(checks, paths, n_points, reps, workers, batch_progress)
     result = analyse(
         checks,
         values,
@@ -678,9 +690,15 @@ def run(
 
 
 def _values(
-    checks: Sequence[CheckRef], paths: Mapping[Arm, Path], n_points: int, reps: int, workers: int
+    checks: Sequence[CheckRef],
+    paths: Mapping[Arm, Path],
+    n_points: int,
+    reps: int,
+    workers: int,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
-    """Recompute every check's statistic per (point, rep) from the stores, in batches of points."""
+    """Recompute every check's statistic per (point, rep) from the stores, in batches of :data:`BATCH`
+    points; ``progress(batches done)``."""
     stores = {arm_slug(a): str(p) for a, p in paths.items()}
     plan = [(c.uid, c.pattern, c.index, {k: arm_slug(a) for k, a in c.arms.items()}) for c in checks]
     names = {c.uid: c.name for c in checks}
@@ -690,9 +708,17 @@ def _values(
         from multiprocessing import get_context
 
         with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-            parts = list(pool.map(_batch_values, jobs))
+            parts = []
+            for part in pool.map(_batch_values, jobs):
+                parts.append(part)
+                if progress:
+                    progress(len(parts))
     else:
-        parts = [_batch_values(j) for j in jobs]
+        parts = []
+        for job in jobs:
+            parts.append(_batch_values(job))
+            if progress:
+                progress(len(parts))
     values = {c.uid: np.concatenate([p[0][c.uid] for p in parts], axis=0) for c in checks}
     errors: dict[str, list[Any]] = {}
     for _, errs in parts:
@@ -855,7 +881,9 @@ def _factor_table(specs: Mapping[Arm, Spec]) -> list[dict[str, Any]]:
     for i, f in enumerate(specs[arms[0]].factors):
         ps = param_spec(f.param)
         ranges = {arm_slug(a): list(specs[a].factors[i].range or ()) for a in arms}
-        out.append({"factor": f.param, "group": ps.group, "default": ps.default, "ranges": ranges})
+        common = ranges.get("baseline") or next(iter(ranges.values()))
+        other = {a: r for a, r in ranges.items() if r != common}
+        out.append({"factor": f.param, "group": ps.group, "default": ps.default, "range": common, "other_arms": other})
     return out
 
 
@@ -1038,8 +1066,8 @@ def markdown(result: RobustnessResult, img_rel: str = "img") -> str:
     )
     lines += ["", "### Morris screening of the pattern statistics", ""]
     lines += [
-        f"Top {TOP} factors by μ* for each statistic (the full table, every factor, is in the JSON "
-        "(`robustness.morris`) and in `robustness_morris.csv`).",
+        f"Top {TOP} factors by μ* for each statistic (the JSON's `robustness.morris` holds the same rows; the "
+        "full table, every factor, is `robustness_morris.csv` beside `validation.json`).",
         "",
     ]
     for c in result.checks:
@@ -1047,7 +1075,7 @@ def markdown(result: RobustnessResult, img_rel: str = "img") -> str:
         if c.uid in result.morris_skipped:
             lines += [f"No indices: {result.morris_skipped[c.uid]}.", ""]
             continue
-        d = result.morris[result.morris["uid"] == c.uid].sort_values("rank").head(TOP)
+        d = top_factors(result.morris[result.morris["uid"] == c.uid])
         lines += md_table(
             ["rank", "factor", "μ*", "± 95 %", "σ", "μ"],
             [
@@ -1125,9 +1153,7 @@ def markdown(result: RobustnessResult, img_rel: str = "img") -> str:
     ]
     frows = []
     for f in result.factors:
-        ranges = f["ranges"]
-        common = ranges.get("baseline") or next(iter(ranges.values()))
-        special = {a: r for a, r in ranges.items() if r != common}
+        common, special = f["range"], f["other_arms"]
         frows.append(
             [
                 f"`{f['factor']}`",
@@ -1139,6 +1165,11 @@ def markdown(result: RobustnessResult, img_rel: str = "img") -> str:
         )
     lines += md_table(["factor", "group", "default", "range", "other arms"], frows)
     return "\n".join(lines)
+
+
+def top_factors(morris: pd.DataFrame, top: int = TOP) -> pd.DataFrame:
+    """The ``top`` factors by μ* of each statistic (rows of the Morris table with rank ≤ top)."""
+    return morris[morris["rank"] <= top].sort_values(["uid", "rank"], kind="stable").reset_index(drop=True)
 
 
 def morris_csv(result: RobustnessResult) -> bytes:
