@@ -33,10 +33,10 @@ $(APP): $(CORE)
 	@$(BIN)/python -m orgsim.dashboard.assets --quiet
 	@touch $@
 
-## Tests: dev tools, experiments and the app, and a Chromium for the browser tests.
+## Tests: dev tools, experiments, the app and the calibration extra, and a Chromium for the browser tests.
 $(TESTS): $(APP)
-	@echo "installing the test tools and the experiments extra …"
-	@$(PIP) -e ".[dev,experiments,app]"
+	@echo "installing the test tools and the experiments and calibration extras …"
+	@$(PIP) -e ".[dev,experiments,app,calibration]"
 	@touch $@
 
 ## Install, run the baseline scenario and chart it (runs/baseline/, runs/baseline/plots/); the summary last.

@@ -2,7 +2,8 @@
 
 The core install (``pip install -e .``) runs and charts scenarios. Other jobs come as extras
 (pyproject.toml): ``experiments`` (sampled designs and sensitivity analysis with SALib, the Dask
-scheduler), ``app`` (the dashboard: solara, plotly), ``dev`` (tests and linting). A command that
+scheduler), ``app`` (the dashboard: solara, plotly), ``calibration`` (Bayesian
+calibration with pyabc's ABC-SMC), ``dev`` (tests and linting). A command that
 needs an extra calls :func:`require` before it starts::
 
     require("experiments", "SALib", what="orgsim sweep with a sobol design")
@@ -23,6 +24,7 @@ from orgsim.scenario.schema import ConfigError
 EXTRAS: dict[str, tuple[str, ...]] = {
     "experiments": ("SALib", "scipy", "distributed", "statsmodels"),
     "app": ("solara", "plotly", "anywidget", "ipyvue", "ipyvuetify"),
+    "calibration": ("pyabc",),
     "dev": ("pytest", "hypothesis", "duckdb", "ema_workbench", "playwright"),
 }
 
