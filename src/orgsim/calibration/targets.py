@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,8 +95,8 @@ class Target:
 # -- windows and helpers ---------------------------------------------------------------------------
 
 
-def _reps(firms: pd.DataFrame) -> np.ndarray:
-    return firms["rep"].to_numpy() if "rep" in firms else np.zeros(len(firms), dtype=int)
+def _reps(firms: Any) -> np.ndarray:
+    return np.asarray(firms["rep"]) if "rep" in firms else np.zeros(len(firms), dtype=int)
 
 
 def stationary(firms: pd.DataFrame, years: int = 2) -> pd.DataFrame:
@@ -110,34 +111,70 @@ def first_years(firms: pd.DataFrame, years: int) -> pd.DataFrame:
     return firms[(step >= 1) & (step <= 4 * years)]
 
 
-def _ratio_mean(num: pd.Series, den: pd.Series) -> float:
-    n, d = num.to_numpy(dtype=float), den.to_numpy(dtype=float)
+class _Rows:
+    """A row selection of a firm table read column by column as numpy arrays (cheaper than pandas rows)."""
+
+    def __init__(self, firms: pd.DataFrame, mask: np.ndarray) -> None:
+        self.firms, self.mask = firms, mask
+
+    def __contains__(self, column: str) -> bool:
+        return column in self.firms
+
+    def __len__(self) -> int:
+        return int(self.mask.sum())
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.firms[column].to_numpy()[self.mask]
+
+
+def _last(firms: pd.DataFrame, years: int = 2) -> _Rows:
+    step = firms["step"].to_numpy()
+    return _Rows(firms, step > int(step.max()) - 4 * years)
+
+
+def _first(firms: pd.DataFrame, years: int) -> _Rows:
+    step = firms["step"].to_numpy()
+    return _Rows(firms, (step >= 1) & (step <= 4 * years))
+
+
+def _ratio_mean(num: Any, den: Any) -> float:
+    n, d = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
     return float(np.mean(np.divide(n, d, out=np.zeros_like(n), where=d != 0))) if len(n) else float("nan")
 
 
-def _line(df: pd.DataFrame, dept: str) -> pd.Series:
+def _line(df: Any, dept: str) -> Any:
     cols = DEPARTMENTS[dept]
-    out = df[cols[0]].astype(float)
+    out = df[cols[0]] * 1.0
     for c in cols[1:]:
         out = out + df[c]
     return out
 
 
-def _spend(df: pd.DataFrame) -> pd.Series:
+def _spend(df: Any) -> Any:
     return _line(df, "cmo") + _line(df, "cio") + _line(df, "cfo")
 
 
-def firm_years(df: pd.DataFrame, column: str, threshold: int = 3) -> pd.Series:
+def firm_years(df: Any, column: str, threshold: int = 3) -> pd.Series:
     """Per (rep, firm, year): whether ``column`` was 1 in at least ``threshold`` of the year's quarters.
 
     Years are quarters 1-4, 5-8, ... (``(step - 1) // 4``); only complete years count.
     """
-    d = pd.DataFrame(
-        {"rep": _reps(df), "firm": df["firm"].to_numpy(), "year": (df["step"].to_numpy() - 1) // 4, "x": df[column]}
+    keep = np.asarray(df["step"]) >= 1
+    rep = _reps(df)[keep].astype(np.int64)
+    firm = np.asarray(df["firm"])[keep].astype(np.int64)
+    year = (np.asarray(df["step"])[keep].astype(np.int64) - 1) // 4
+    x = np.asarray(df[column], dtype=float)[keep]
+    if not len(x):
+        return pd.Series([], dtype=float)
+    nf, ny = int(firm.max()) + 1, int(year.max()) + 1
+    key = (rep * nf + firm) * ny + year
+    counts = np.bincount(key)
+    sums = np.bincount(key, weights=x)
+    cells = np.flatnonzero(counts == 4)
+    index = pd.MultiIndex.from_arrays(
+        [cells // (nf * ny), (cells // ny) % nf, cells % ny], names=["rep", "firm", "year"]
     )
-    g = d.groupby(["rep", "firm", "year"])["x"]
-    full = g.size() == 4
-    return (g.sum()[full] >= threshold).astype(float)
+    return pd.Series((sums[cells] >= threshold).astype(float), index=index)
 
 
 # -- statistics ------------------------------------------------------------------------------------
@@ -145,52 +182,52 @@ def firm_years(df: pd.DataFrame, column: str, threshold: int = 3) -> pd.Series:
 
 def martech_share(firms: pd.DataFrame) -> float:
     """Broad martech share: (shadow IT + governed marketing IT) / (campaigns + both), stationary."""
-    e = stationary(firms)
+    e = _last(firms)
     tech = e["shadow_it"] + e["budget_it_marketing"]
     return _ratio_mean(tech, e["budget_marketing"] + tech)
 
 
 def cmo_tech_share(firms: pd.DataFrame) -> float:
     """Shadow IT / all technology spend (core IT + governed marketing IT + shadow IT), stationary."""
-    e = stationary(firms)
+    e = _last(firms)
     return _ratio_mean(e["shadow_it"], e["budget_it_core"] + e["budget_it_marketing"] + e["shadow_it"])
 
 
 def it_marketing_share(firms: pd.DataFrame) -> float:
     """Governed marketing IT / the IT budget (core + governed marketing IT), stationary."""
-    e = stationary(firms)
+    e = _last(firms)
     return _ratio_mean(e["budget_it_marketing"], e["budget_it_core"] + e["budget_it_marketing"])
 
 
 def strong_cmo_cio(firms: pd.DataFrame) -> float:
     """Share of firm-years of the first two years with CMO-CIO joint work in >= 3 of 4 quarters."""
-    s = firm_years(first_years(firms, 2), "coop_cmo_cio")
+    s = firm_years(_first(firms, 2), "coop_cmo_cio")
     return float(s.mean()) if len(s) else float("nan")
 
 
 def no_close_cmo_cfo_start(firms: pd.DataFrame) -> float:
     """1 - mean probability of CMO-CFO joint work at quarter 0 (``p_coop_cmo_cfo``)."""
-    return 1.0 - float(firms.loc[firms["step"] == 0, "p_coop_cmo_cfo"].mean())
+    return 1.0 - float(np.mean(_Rows(firms, firms["step"].to_numpy() == 0)["p_coop_cmo_cfo"]))
 
 
 def no_close_cmo_cfo_year1(firms: pd.DataFrame) -> float:
     """1 - share of quarters with CMO-CFO joint work, first year."""
-    return 1.0 - float(first_years(firms, 1)["coop_cmo_cfo"].mean())
+    return 1.0 - float(np.mean(_first(firms, 1)["coop_cmo_cfo"]))
 
 
 def brief_start(firms: pd.DataFrame) -> float:
     """Mean propensity of the CMO to brief the CEO at quarter 0 (``p_brief``)."""
-    return float(firms.loc[firms["step"] == 0, "p_brief"].mean())
+    return float(np.mean(_Rows(firms, firms["step"].to_numpy() == 0)["p_brief"]))
 
 
 def brief_year1(firms: pd.DataFrame) -> float:
     """Share of CMOs briefing the CEO per quarter, first year."""
-    return float(first_years(firms, 1)["cmo_briefs_ceo"].mean())
+    return float(np.mean(_first(firms, 1)["cmo_briefs_ceo"]))
 
 
 def dept_share(dept: str) -> Callable[[pd.DataFrame], float]:
     def share(firms: pd.DataFrame) -> float:
-        e = stationary(firms)
+        e = _last(firms)
         return _ratio_mean(_line(e, dept), _spend(e))
 
     share.__name__ = f"{dept}_share"
@@ -200,7 +237,7 @@ def dept_share(dept: str) -> Callable[[pd.DataFrame], float]:
 
 def budget_to_revenue(firms: pd.DataFrame) -> float:
     """Discretionary budget / revenue (both per quarter), stationary."""
-    e = stationary(firms)
+    e = _last(firms)
     return _ratio_mean(e["budget"], e["revenue"])
 
 
@@ -331,7 +368,7 @@ def power_r2_changes(firms: pd.DataFrame) -> float:
 
 def strong_cmo_cfo(firms: pd.DataFrame) -> float:
     """Share of firm-years of the first two years with CMO-CFO joint work in >= 3 of 4 quarters."""
-    s = firm_years(first_years(firms, 2), "coop_cmo_cfo")
+    s = firm_years(_first(firms, 2), "coop_cmo_cfo")
     return float(s.mean()) if len(s) else float("nan")
 
 
@@ -438,6 +475,14 @@ def statistics(firms: pd.DataFrame, targets: tuple[Target, ...] = CALIBRATION) -
     return {t.name: float(t.statistic(firms)) for t in targets}
 
 
+#: the firm-table columns the statistics read (run_tables keeps only these: selecting rows is cheaper)
+USED_COLUMNS = (
+    "step", "firm", "revenue", "profit", "budget", "budget_marketing", "budget_it_core", "budget_it_marketing",
+    "shadow_it", "budget_finance", "influence_cmo", "influence_cio", "influence_cfo", "coop_cmo_cio", "coop_cmo_cfo",
+    "cmo_briefs_ceo", "p_coop_cmo_cfo", "p_brief", "incidents",
+)  # fmt: skip
+
+
 # -- runs: the statistics of simulated parameter sets (what a worker process does) ------------------
 
 
@@ -448,7 +493,7 @@ def run_tables(overrides: dict[str, object], seeds: list[int], scenario: str = "
     frames = []
     for rep, seed in enumerate(seeds):
         res = simulate(scenario, int(seed), executives=False, **overrides)
-        frames.append(res.firms.assign(rep=rep))
+        frames.append(res.firms[list(USED_COLUMNS)].assign(rep=rep))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -41,6 +41,7 @@ examples:
   orgsim validate --quick                              the patterns P1-P11 with knockouts (smoke size)
   orgsim validate --docs                               the full validation report docs/VALIDATION.md
   orgsim calibrate --out /tmp/cal.json                 re-run the baseline's calibration
+  orgsim calibrate --abc --workers 2 --docs            Bayesian calibration (ABC-SMC) and docs/CALIBRATION.md
   orgsim sweep experiments/pressure_governance.toml --out sweeps/pg --workers 2
                                                        an experiment into a crash-safe store (rerun to resume)
   orgsim replay sweeps/pg p00004-r001                  rerun one run of it and check it reproduces
@@ -253,34 +254,44 @@ def build_parser() -> Parser:
 
     p = sub.add_parser(
         "calibrate",
-        help="calibrate the baseline's free parameters (spin-up to a stationary start)",
-        description="Run the calibration procedure of the baseline (orgsim.validation.calibration): a fixed-point spin-up\n"
-        "of the parameters marked 'calibrated' to a stationary starting state. Writes the iterations, the\n"
-        "score and the best parameters as JSON. The defaults in config.py are the result of the last run\n"
-        "(docs/calibration.json); a test checks that they agree.",
+        help="calibrate the baseline: the stationarity spin-up, or (--abc) Bayesian ABC-SMC against published figures",
+        description="Without --abc: the calibration procedure of the baseline (orgsim.validation.calibration), a\n"
+        "fixed-point spin-up of the parameters marked 'calibrated' to a stationary starting state. Writes the\n"
+        "iterations, the score and the best parameters as JSON. The defaults in config.py are the result of the\n"
+        "last run (docs/calibration.json); a test checks that they agree.\n\n"
+        "With --abc: Bayesian calibration by ABC-SMC (pyabc; the calibration extra) against the published\n"
+        "figures of docs/TARGETS.md (orgsim.calibration). The history is an SQLite database (--db) that a\n"
+        "rerun of the same command resumes, also after kill -9; the posterior goes to --out (particles.parquet,\n"
+        "particles.csv, posterior.json), and --docs writes docs/CALIBRATION.md with posterior predictive checks.\n"
+        "The result does not depend on --workers or --scheduler.",
+        epilog="examples:\n  orgsim calibrate --out /tmp/cal.json\n"
+        "  orgsim calibrate --abc --population 200 --generations 5 --workers 2 --db runs/abc.db --out runs/abc\n"
+        "  orgsim calibrate --abc --population 200 --generations 5 --workers 2 --db runs/abc.db --docs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--iterations",
         metavar="N",
         type=_int_type("iterations", 0, 200),
-        default=30,
-        help="spin-up iterations (default: 30)",
+        help="spin-up iterations (default: 30; not with --abc)",
     )
     p.add_argument(
         "--step",
         metavar="X",
         type=_damping,
-        default=0.3,
-        help="damping of each update toward stationarity, in (0, 1] (default: 0.3)",
+        help="damping of each update toward stationarity, in (0, 1] (default: 0.3; not with --abc)",
     )
-    p.add_argument("--reps", metavar="N", type=_int_type("reps", 1), default=8, help="replications (default: 8)")
+    p.add_argument(
+        "--reps",
+        metavar="N",
+        type=_int_type("reps", 1, 1000),
+        help="replications per parameter set (default: 8; with --abc 2)",
+    )
     p.add_argument(
         "--customers",
         metavar="N",
-        type=_int_type("customers", 50),
-        default=10_000,
-        help="customers per market (default: 10000)",
+        type=_int_type("customers", 50, 5_000_000),
+        help="customers per market (default: 10000; with --abc 5000)",
     )
     p.add_argument(
         "--master-seed",
@@ -292,9 +303,64 @@ def build_parser() -> Parser:
     p.add_argument(
         "--out",
         type=Path,
+        metavar="PATH",
+        help="where to write the result: a JSON file (default: calibration.json; the committed one is\n"
+        "docs/calibration.json); with --abc a folder (default: runs/calibration)",
+    )
+    abc = p.add_argument_group("Bayesian calibration (--abc)")
+    abc.add_argument("--abc", action="store_true", help="ABC-SMC against the published targets (pyabc)")
+    abc.add_argument(
+        "--population",
+        metavar="N",
+        type=_int_type("population", 5, 100_000),
+        help="particles per generation (default: 200)",
+    )
+    abc.add_argument(
+        "--generations",
+        metavar="G",
+        type=_int_type("generations", 1, 100),
+        help="generations of ABC-SMC (default: 5); a larger G on an existing --db adds generations",
+    )
+    abc.add_argument(
+        "--steps",
+        metavar="N",
+        type=_int_type("steps", 9, 4000),
+        help="quarters per run (default: the scenario's, 40)",
+    )
+    abc.add_argument(
+        "--batch",
+        metavar="N",
+        type=_int_type("batch", 1, 100_000),
+        help="proposals simulated per batch (default: the population size; part of the result, unlike --workers)",
+    )
+    abc.add_argument(
+        "--workers",
+        metavar="N",
+        type=_int_type("workers", 1, 1024),
+        help="worker processes (default 1: serial)",
+    )
+    abc.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        type=_scheduler,
+        help="run on Dask: 'local' starts a LocalCluster of --workers processes, an address joins a running scheduler",
+    )
+    abc.add_argument(
+        "--db",
+        type=Path,
         metavar="FILE",
-        default=Path("calibration.json"),
-        help="where to write the result (default: calibration.json; the committed one is docs/calibration.json)",
+        help="the SQLite history (default: OUT/abc.db); an existing one with the same settings is resumed",
+    )
+    abc.add_argument(
+        "--docs",
+        action="store_true",
+        help="also write docs/CALIBRATION.md, its figures (docs/img/calibration/) and docs/calibration_posterior.json",
+    )
+    abc.add_argument(
+        "--draws",
+        metavar="N",
+        type=_int_type("draws", 5, 10_000),
+        help="posterior draws of the predictive checks with --docs (default: 100)",
     )
     p.set_defaults(func=cmd_calibrate)
 
@@ -760,7 +826,23 @@ def _read_calibration() -> dict[str, Any] | None:
     return None
 
 
+#: the options of each kind of calibration (those of the other kind are refused)
+_ABC_ONLY = ("population", "generations", "steps", "batch", "workers", "scheduler", "db", "docs", "draws")
+_SPINUP_ONLY = ("iterations", "step")
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from orgsim.scenario.schema import ConfigError
+
+    given = [k for k in _ABC_ONLY if getattr(args, k) not in (None, False)]
+    if not args.abc and given:
+        raise ConfigError(f"calibrate: --{given[0]} needs --abc")
+    spin = [k for k in _SPINUP_ONLY if getattr(args, k) is not None]
+    if args.abc and spin:
+        raise ConfigError(f"calibrate: --{spin[0]} is an option of the spin-up, not of --abc")
+    if args.abc:
+        return _cmd_calibrate_abc(args)
+
     from orgsim.io import atomic_write
     from orgsim.validation import calibration
 
@@ -768,22 +850,78 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"iteration {i}/{n}: score {score:.4f}", file=sys.stderr, flush=True)
 
     cal = calibration.calibrate(
-        iterations=args.iterations,
-        step=args.step,
-        reps=args.reps,
-        customers=args.customers,
+        iterations=30 if args.iterations is None else args.iterations,
+        step=0.3 if args.step is None else args.step,
+        reps=args.reps or 8,
+        customers=args.customers or 10_000,
         master_seed=args.master_seed,
         progress=progress,
     )
+    out = args.out or Path("calibration.json")
     text = calibration.to_json(cal) + "\n"
-    atomic_write(args.out, lambda fh: fh.write(text.encode("utf-8")))
+    atomic_write(out, lambda fh: fh.write(text.encode("utf-8")))
     best = cal.best
     print(f"best score {best.score:.4f} (root-mean-square relative deviation from a stationary start)")
     for name, value in best.params.items():
         print(f"  {name:<22} {value:g}")
     print(
-        f"wrote {args.out}  (to adopt: set these defaults in src/orgsim/scenario/schema.py and commit as docs/calibration.json)"
+        f"wrote {out}  (to adopt: set these defaults in src/orgsim/scenario/schema.py and commit as docs/calibration.json)"
     )
+    return 0
+
+
+def _cmd_calibrate_abc(args: argparse.Namespace) -> int:
+    from orgsim.extras import require
+    from orgsim.scenario.schema import ConfigError
+
+    require("calibration", what="orgsim calibrate --abc")
+    out = args.out or Path("runs/calibration")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a folder")
+    db = args.db or out / "abc.db"
+    if db.exists() and db.is_dir():
+        raise ConfigError(f"--db {db}: is a folder")
+    workers = args.workers or 1
+
+    from orgsim.calibration import abc
+
+    settings = abc.Settings(
+        population=args.population or 200,
+        generations=args.generations or 5,
+        reps=args.reps or 2,
+        customers=args.customers or 5000,
+        steps=args.steps,
+        master_seed=args.master_seed,
+        batch=args.batch,
+    )
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    result = abc.run_abc(settings, db, workers=workers, scheduler=args.scheduler, progress=progress)
+    paths = abc.write_posterior(db, out)
+    summary = abc.summary(db)
+    c = result.counters
+    resumed = f", resumed after generation {result.resumed_at - 1}" if result.resumed_at else ""
+    print(
+        f"{result.generations} generations in {db}{resumed}; this call: {c.simulations} parameter sets, {c.runs} runs "
+        f"in {result.wall:.1f} s ({result.rate:.1f} runs/s, {result.executor})"
+    )
+    print(f"posterior (weighted, {len(abc.posterior(db))} particles, ESS {summary['effective_sample_size']:.0f}):")
+    print(f"  {'parameter':<22} {'mean':>8} {'median':>8} {'2.5 %':>8} {'97.5 %':>8}  prior")
+    for name, p in summary["parameters"].items():
+        print(
+            f"  {name:<22} {p['mean']:8.4f} {p['median']:8.4f} {p['q025']:8.4f} {p['q975']:8.4f}  "
+            f"[{p['prior'][0]:g}, {p['prior'][1]:g}]"
+        )
+    print(f"wrote {paths['parquet']}, {paths['csv'].name}, {paths['json'].name}")
+    if args.docs:
+        from orgsim.calibration import report
+
+        written = report.write_report(
+            db, Path("docs"), draws=args.draws or 100, workers=workers, scheduler=args.scheduler, progress=progress
+        )
+        print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 

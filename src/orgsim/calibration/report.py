@@ -1,0 +1,423 @@
+"""docs/CALIBRATION.md from an ABC-SMC history: targets, priors, posterior, predictive checks, held-out verdicts.
+
+Posterior predictive checks: ``draws`` parameter sets are resampled from the last population by
+their weights (an explicit generator seeded from the master seed), each is simulated ``reps`` times
+(seeds from the master seed, the draw and the replication), and every target's statistic is
+computed as in the fit (mean over replications; pooled statistics on all replications' rows). The
+predicted mean and the 2.5-97.5 % range over draws are set against the target's band. Verdict: a
+calibration target is *reproduced* when the predictive mean lies in its band; a held-out target
+*passes* when the predictive mean meets its rule. The share of draws meeting it is shown beside.
+The shipped defaults are simulated with the same seeds for comparison (they are not changed here).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from orgsim.calibration import abc
+from orgsim.calibration.targets import CALIBRATION, HELD_OUT, TARGETS, UNMAPPED, Target, evaluate_chunk
+
+_PPC_KEY = 2  # spawn-key root of the predictive checks (abc uses 0 and 1)
+_DEFAULTS_KEY = 3
+#: a posterior 95 % interval at least this share of the prior's 95 % interval: "not identified"
+FLAT = 0.8
+
+
+def draw_particles(post: pd.DataFrame, draws: int, master_seed: int) -> pd.DataFrame:
+    """``draws`` particles resampled by weight (with replacement), reproducibly."""
+    rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(_PPC_KEY,)))
+    w = post["weight"].to_numpy()
+    idx = rng.choice(len(post), size=draws, replace=True, p=w / w.sum())
+    return post.iloc[idx].reset_index(drop=True)
+
+
+def _seeds(master_seed: int, key: int, i: int, reps: int) -> list[int]:
+    return [
+        int(np.random.SeedSequence(master_seed, spawn_key=(key, i, r)).generate_state(1, dtype=np.uint32)[0])
+        for r in range(reps)
+    ]
+
+
+def predictive(
+    thetas: list[dict[str, float]],
+    settings: abc.Settings,
+    key: int,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """Every target's statistic at each parameter set (rows in order), ``settings.reps`` replications each."""
+    from orgsim.experiments.sweep import executor
+
+    tasks = [
+        (abc.overrides(theta, settings), _seeds(settings.master_seed, key, i, settings.reps))
+        for i, theta in enumerate(thetas)
+    ]
+    names = tuple(t.name for t in TARGETS)
+    size = max(1, math.ceil(len(tasks) / (max(workers, 1) * 4)))
+    with executor(workers, scheduler) as (pool, _):
+        futures = [
+            pool.submit(evaluate_chunk, settings.scenario, names, tasks[i : i + size])
+            for i in range(0, len(tasks), size)
+        ]
+        rows = [row for fut in futures for row in fut.result()]
+    return pd.DataFrame(rows, columns=list(names))
+
+
+def check_rows(pred: pd.DataFrame, defaults: pd.DataFrame, targets: tuple[Target, ...]) -> list[dict[str, Any]]:
+    out = []
+    for t in targets:
+        x = pred[t.name].to_numpy(dtype=float)
+        ok = x[np.isfinite(x)]
+        mean = float(ok.mean()) if len(ok) else float("nan")
+        lo, hi = (float(np.quantile(ok, 0.025)), float(np.quantile(ok, 0.975))) if len(ok) else (math.nan, math.nan)
+        meets = [t.holds(v) for v in ok]
+        share = float(np.mean([m is True for m in meets])) if len(ok) and t.rule != "report" else None
+        d = defaults[t.name].to_numpy(dtype=float)
+        d = d[np.isfinite(d)]
+        out.append(
+            {
+                "id": t.id,
+                "name": t.name,
+                "role": t.role,
+                "band": t.band_text,
+                "defaults_mean": float(d.mean()) if len(d) else None,
+                "mean": mean,
+                "q025": lo,
+                "q975": hi,
+                "share_meeting": share,
+                "verdict": t.holds(mean),
+                "draws": len(ok),
+            }
+        )
+    return out
+
+
+# -- figures ---------------------------------------------------------------------------------------
+
+
+def _marginals(post: pd.DataFrame, path: Path) -> Path:
+    from orgsim.plot import new_figure, save_figure
+
+    n = len(abc.PRIORS)
+    cols = 4
+    rows = math.ceil(n / cols)
+    fig = new_figure((3.2 * cols, 2.4 * rows))
+    w = post["weight"].to_numpy()
+    for i, p in enumerate(abc.PRIORS):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        ax.hist(post[p.name], bins=20, range=(p.lo, p.hi), weights=w, density=True, color="#4C72B0", alpha=0.8)
+        ax.axhline(1 / p.width, color="0.4", ls="--", lw=1)
+        ax.set_xlim(p.lo, p.hi)
+        ax.set_title(p.name, fontsize=9)
+        ax.tick_params(labelsize=7)
+    fig.suptitle("Posterior marginals (bars) against the uniform priors (dashed)", fontsize=10)
+    return save_figure(fig, path, 110)
+
+
+def _pairs(post: pd.DataFrame, path: Path) -> Path:
+    from orgsim.plot import new_figure, save_figure
+
+    n = len(abc.PRIORS)
+    fig = new_figure((1.35 * n, 1.35 * n))
+    w = post["weight"].to_numpy()
+    size = 2 + 60 * w / w.max()
+    for i, pi in enumerate(abc.PRIORS):
+        for j, pj in enumerate(abc.PRIORS):
+            if j > i:
+                continue
+            ax = fig.add_subplot(n, n, i * n + j + 1)
+            if i == j:
+                ax.hist(post[pi.name], bins=15, range=(pi.lo, pi.hi), weights=w, color="#4C72B0")
+                ax.set_xlim(pi.lo, pi.hi)
+            else:
+                ax.scatter(post[pj.name], post[pi.name], s=size, alpha=0.35, color="#4C72B0", lw=0)
+                ax.set_xlim(pj.lo, pj.hi)
+                ax.set_ylim(pi.lo, pi.hi)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == n - 1:
+                ax.set_xlabel(pj.name, fontsize=6, rotation=30, ha="right")
+            if j == 0:
+                ax.set_ylabel(pi.name, fontsize=6, rotation=0, ha="right")
+    fig.suptitle("Posterior, pairwise (marker size: weight; axes: the prior ranges)", fontsize=10)
+    return save_figure(fig, path, 100)
+
+
+def _scale_of(c: dict[str, Any]) -> float:
+    """Divisor that brings a check onto the unit scale of the shares (kurtosis, ratios)."""
+    t = next(x for x in TARGETS if x.id == c["id"])
+    vals = [v for v in (c["q975"], c["q025"], t.value, c["defaults_mean"]) if v is not None and np.isfinite(v)]
+    scale = max((abs(v) for v in vals), default=1.0)
+    return 1.0 if scale <= 1.0 else float(math.ceil(scale))
+
+
+def _ppc_figure(checks: list[dict[str, Any]], path: Path) -> Path:
+    from matplotlib.patches import Rectangle
+
+    from orgsim.plot import new_figure, save_figure
+
+    fig = new_figure((9.0, 0.42 * len(checks) + 1.4))
+    ax = fig.add_subplot(1, 1, 1)
+    for k, c in enumerate(checks):
+        t = next(x for x in TARGETS if x.id == c["id"])
+        y = len(checks) - k
+        scale = _scale_of(c)
+        if t.rule == "band":
+            ax.add_patch(
+                Rectangle((t.lo / scale, y - 0.3), (t.hi - t.lo) / scale, 0.6, color="#55A868", alpha=0.35, lw=0)
+            )
+        else:
+            edge = t.hi if t.rule == "below" else t.value
+            ax.plot([edge / scale] * 2, [y - 0.3, y + 0.3], color="#55A868", lw=2)
+        if np.isfinite(c["mean"]):
+            ax.plot([c["q025"] / scale, c["q975"] / scale], [y, y], color="#4C72B0", lw=2)
+            ax.plot([c["mean"] / scale], [y], "o", color="#4C72B0")
+        if c["defaults_mean"] is not None:
+            ax.plot([c["defaults_mean"] / scale], [y], "x", color="#C44E52")
+    labels = [f"{c['id']} {c['name']}" + ("" if _scale_of(c) == 1 else f" (/{_scale_of(c):g})") for c in checks]
+    ax.set_yticks(range(len(checks), 0, -1), labels, fontsize=7)
+    ax.set_xlabel(
+        "green: target band or threshold; blue: posterior predictive mean and 95 % range; red x: shipped defaults",
+        fontsize=8,
+    )
+    ax.grid(axis="x", alpha=0.3)
+    return save_figure(fig, path, 110)
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+
+def _f(x: Any, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{x:.{digits}f}"
+
+
+def _verdict(c: dict[str, Any]) -> str:
+    if c["verdict"] is None:
+        return "reported (no verdict)"
+    if c["role"] == "calibration":
+        return "**reproduced**" if c["verdict"] else "**not reproduced**"
+    return "**pass**" if c["verdict"] else "**fail**"
+
+
+def _check_table(checks: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| id | statistic | target | shipped defaults | posterior predictive mean | 95 % range over draws | draws meeting it | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        share = "–" if c["share_meeting"] is None else f"{100 * c['share_meeting']:.0f} %"
+        lines.append(
+            f"| {c['id']} | `{c['name']}` | {c['band']} | {_f(c['defaults_mean'])} | {_f(c['mean'])} | "
+            f"[{_f(c['q025'])}, {_f(c['q975'])}] | {share} | {_verdict(c)} |"
+        )
+    return lines
+
+
+def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[str, Any], img_rel: str) -> str:
+    s = summary["settings"]
+    cal = [c for c in checks if c["role"] == "calibration"]
+    held = [c for c in checks if c["role"] == "held-out"]
+    n_rep = sum(bool(c["verdict"]) for c in cal)
+    flat = [n for n, p in summary["parameters"].items() if p["width_ratio"] >= FLAT]
+    L: list[str] = []
+    L += [
+        "# Calibration against published figures (ABC-SMC)",
+        "",
+        "<!-- generated by `orgsim calibrate --abc --docs` (orgsim.calibration.report); do not edit by hand -->",
+        "",
+        f"Generated {meta['generated']} by `{meta['command']}` (orgsim {meta['version']}, commit {meta['commit']}).",
+        "",
+        "**Status: a first calibration, not adopted.** The shipped defaults, `docs/VALIDATION.md` and the",
+        "validation are unchanged; making a point estimate of this posterior the default, `--posterior` for",
+        "`orgsim run`/`sweep`/the dashboard, and the validation at the posterior are later steps of issue 15.",
+        "",
+        f"**Result:** {n_rep} of {len(cal)} calibration targets reproduced (posterior predictive mean within the",
+        f"target's band); held-out checks: {sum(c['verdict'] is True for c in held)} pass, "
+        f"{sum(c['verdict'] is False for c in held)} fail, {sum(c['verdict'] is None for c in held)} reported without a verdict.",
+        f"Not identified by these data (posterior 95 % interval ≥ {int(FLAT * 100)} % of the prior's): "
+        + (", ".join(f"`{n}`" for n in flat) if flat else "none")
+        + ".",
+        "",
+        "## Method",
+        "",
+        "Likelihood-free Bayesian calibration by ABC-SMC with pyabc 0.13 (`orgsim.calibration.abc`; pyabc rather",
+        "than sbi because sbi needs torch, whose PyPI wheel on Python 3.12 is the CUDA build of several GB).",
+        f"Scenario `{s['scenario']}`, {s['customers']} customers, "
+        f"{s['steps'] or 40} quarters, {s['reps']} replications per parameter set (seeds from the master seed "
+        f"{s['master_seed']}, the generation and the proposal), population {s['population']}, "
+        f"{len(summary['generations'])} generations, batches of {s['batch'] or s['population']} proposals.",
+        "Distance: Σ over the calibration targets of ((statistic − value) / sd)², the statistic being the mean",
+        "over the replications; value = the band's midpoint, sd = half the band's width / 1.96 (the bands of",
+        "docs/TARGETS.md read as 95 % intervals: TARGETS.md gives bands, not standard deviations). Epsilon:",
+        "the median of the previous population's distances; kernel: pyabc's multivariate normal. The history",
+        "is an SQLite database that a rerun resumes (also after `kill -9`); the result does not depend on the",
+        "number of worker processes (tests/test_abc.py checks both).",
+        "",
+        "## Targets",
+        "",
+        "From docs/TARGETS.md (section 8's proposal; figures, years, samples and reliability there). Windows:",
+        "*stationary* = the run's last 2 years; *first year* = quarters 1–4; *start* = quarter 0.",
+        "",
+        "| id | target | role | band | value ± sd | window | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for t in TARGETS:
+        vs = f"{t.value:.3f} ± {t.sd:.3f}" if t.sd is not None else "–"
+        L.append(f"| {t.id} | {t.label} (`{t.name}`) | {t.role} | {t.band_text} | {vs} | {t.window} | {t.source} |")
+    L += ["", "Not mapped to a model statistic in this version:", ""]
+    for tid, what, why in UNMAPPED:
+        L.append(f"- **{tid}** {what}: {why}.")
+    L += [
+        "",
+        "## Priors",
+        "",
+        "Uniform on the ranges below; every other parameter stays at the baseline's value. "
+        + "; ".join(f"`{k}` is set equal to `{v}`" for k, v in summary["tied"].items())
+        + ".",
+        "",
+        "| parameter | shipped default | prior | why this range | informed by |",
+        "|---|---|---|---|---|",
+    ]
+    from orgsim.scenario.specs import param_spec
+
+    for p in abc.PRIORS:
+        L.append(
+            f"| `{p.name}` | {param_spec(p.name).default:g} | U[{p.lo:g}, {p.hi:g}] | {p.reason} | {p.informed_by} |"
+        )
+    L += [
+        "",
+        "## Generations",
+        "",
+        "| t | epsilon | proposals | acceptance rate |",
+        "|---|---|---|---|",
+    ]
+    for g in summary["generations"]:
+        L.append(f"| {g['t']} | {g['epsilon']:.4g} | {g['proposals']} | {_f(g['acceptance_rate'], 3)} |")
+    L += [
+        "",
+        f"Effective sample size of the last population: {summary['effective_sample_size']:.0f} of {s['population']}.",
+        f"Simulations: {meta['proposals_total']} parameter sets accepted or rejected by pyabc (plus each batch's",
+        "unused remainder), each of them "
+        f"{s['reps']} runs; posterior predictive checks: {meta['draws']} draws × {s['reps']} runs.",
+        "",
+        "## Posterior",
+        "",
+        "| parameter | mean | median | 95 % interval | prior | interval / prior's |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, p in summary["parameters"].items():
+        L.append(
+            f"| `{name}` | {p['mean']:.3f} | {p['median']:.3f} | [{p['q025']:.3f}, {p['q975']:.3f}] | "
+            f"[{p['prior'][0]:g}, {p['prior'][1]:g}] | {p['width_ratio']:.2f} |"
+        )
+    L += [
+        "",
+        f"![Posterior marginals]({img_rel}/marginals.png)",
+        "",
+        f"![Posterior, pairwise]({img_rel}/pairs.png)",
+        "",
+        "## Posterior predictive checks: calibration targets",
+        "",
+        f"{meta['draws']} parameter sets drawn from the posterior by weight, {s['reps']} runs each; the shipped",
+        "defaults run with the same seeds.",
+        "",
+        *_check_table(cal),
+        "",
+        "## Held-out targets",
+        "",
+        "Not used in the fit; computed at the same posterior draws.",
+        "",
+        *_check_table(held),
+        "",
+        f"![Predictive checks]({img_rel}/checks.png)",
+        "",
+        "## Not identified by these data",
+        "",
+    ]
+    if flat:
+        L += [
+            "The posterior 95 % interval of these parameters is at least "
+            f"{int(FLAT * 100)} % as wide as the prior's: the targets do not pin them down.",
+            "",
+        ]
+        L += [f"- `{n}` ({summary['parameters'][n]['width_ratio']:.2f} of the prior's width)" for n in flat]
+    else:
+        L.append("Every calibrated parameter's posterior interval is narrower than the prior's by more than a fifth.")
+    L += [
+        "",
+        "## Caveats",
+        "",
+        "- Most bands are derived from vendor surveys of different samples and years (docs/TARGETS.md);",
+        "  reading them as 95 % intervals is an assumption, and T2 is weak (an upper bound read as a band).",
+        "- A first, modest run (population and generations above); the final epsilon says how close the",
+        "  accepted particles come. A longer run would tighten the posterior where the data identify it.",
+        "- The held-out verdicts are out of sample only with respect to this fit; the patterns P1–P11 of",
+        "  docs/VALIDATION.md have not been re-run at the posterior.",
+        "",
+    ]
+    return "\n".join(L)
+
+
+def write_report(
+    db: str | Path,
+    docs: str | Path = "docs",
+    *,
+    draws: int = 100,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    command: str | None = None,
+) -> list[Path]:
+    """docs/CALIBRATION.md, docs/img/calibration/*.png and docs/calibration_posterior.json from ``db``."""
+    import sys
+
+    import orgsim
+    from orgsim.io import atomic_write, git_commit
+
+    docs = Path(docs)
+    img = docs / "img" / "calibration"
+    img.mkdir(parents=True, exist_ok=True)
+    settings = abc.stored_settings(db)
+    if settings is None:
+        raise abc.ConfigError(f"{db}: no calibration in it")
+    summary = abc.summary(db)
+    post = abc.posterior(db)
+    drawn = draw_particles(post, draws, settings.master_seed)
+    thetas = [{p.name: float(r[p.name]) for p in abc.PRIORS} for _, r in drawn.iterrows()]
+    if progress:
+        progress(f"posterior predictive checks: {draws} draws x {settings.reps} runs")
+    pred = predictive(thetas, settings, _PPC_KEY, workers=workers, scheduler=scheduler)
+    n_def = min(draws, 40)
+    defaults = predictive([{}] * n_def, settings, _PPC_KEY, workers=workers, scheduler=scheduler)
+    checks = check_rows(pred, defaults, (*CALIBRATION, *HELD_OUT))
+    paths = [
+        _marginals(post, img / "marginals.png"),
+        _pairs(post, img / "pairs.png"),
+        _ppc_figure(checks, img / "checks.png"),
+    ]
+    meta = {
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command or "orgsim " + " ".join(sys.argv[1:]),
+        "version": orgsim.__version__,
+        "commit": git_commit() or "unknown",
+        "draws": draws,
+        "proposals_total": int(sum(g["proposals"] for g in summary["generations"])),
+    }
+    text = markdown(summary, checks, meta, "img/calibration")
+    md = docs / "CALIBRATION.md"
+    atomic_write(md, lambda fh: fh.write(text.encode("utf-8")))
+    record = {**summary, "predictive_checks": checks, "report": meta}
+    js = docs / "calibration_posterior.json"
+    atomic_write(js, lambda fh: fh.write((json.dumps(record, indent=2) + "\n").encode("utf-8")))
+    return [md, js, *paths]
