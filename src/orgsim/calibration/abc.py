@@ -105,7 +105,8 @@ _PARTICLE_KEY = 1
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything that fixes a calibration's result (stored in the database; a resume must match)."""
+    """Everything that fixes a calibration's result (stored in the database; a resume must match all
+    but ``generations``, which only says where to stop: asking for more continues the run)."""
 
     population: int = 200
     generations: int = 5
@@ -337,13 +338,13 @@ def run_abc(
 
     db = Path(db)
     found = stored_settings(db)
-    if found is not None and found != settings:
-        diff = ", ".join(
-            f"{k} {v!r} (asked {getattr(settings, k)!r})"
-            for k, v in found.as_dict().items()
-            if getattr(settings, k) != v
-        )
-        raise ConfigError(f"{db}: holds a calibration with other settings: {diff}; choose another --db")
+    diff = [
+        f"{k} {v!r} (asked {getattr(settings, k)!r})"
+        for k, v in (found.as_dict().items() if found else ())
+        if k != "generations" and getattr(settings, k) != v  # more generations continue the same run
+    ]
+    if diff:
+        raise ConfigError(f"{db}: holds a calibration with other settings: {', '.join(diff)}; choose another --db")
     db.parent.mkdir(parents=True, exist_ok=True)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     out = AbcRun(db=db, settings=settings)
@@ -355,7 +356,8 @@ def run_abc(
 
         def tick(t: int, accepted: int, used: int) -> None:
             if progress:
-                progress(f"generation {t}: {accepted}/{settings.population} accepted of {used} proposals")
+                what = "prior sample (pyabc's first epsilon)" if t < 0 else f"generation {t}"
+                progress(f"{what}: {accepted}/{settings.population} accepted of {used} proposals")
 
         for t in range(done, settings.generations):
             model = OrgsimModel()

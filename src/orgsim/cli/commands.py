@@ -298,7 +298,8 @@ def build_parser() -> Parser:
         metavar="N",
         type=_int_type("master-seed", 0, 2**63 - 1),
         default=20170512,
-        help="master seed; the calibration uses the seeds spawned from master seed + 1",
+        help="master seed (spin-up: its seeds are spawned from master seed + 1; --abc: every model seed and "
+        "pyabc's generator derive from it)",
     )
     p.add_argument(
         "--out",
