@@ -780,7 +780,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         data["robustness"] = robustness.as_dict()
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     atomic_write(json_path, lambda fh: fh.write(text.encode("utf-8")))
-    write_report(results, meta, md_path, img_dir, img_rel, sensitivity, calibration, robustness=robustness_md)
+    write_report(
+        results,
+        meta,
+        md_path,
+        img_dir,
+        img_rel,
+        sensitivity,
+        calibration,
+        robustness=robustness_md,
+        robustness_headline=rb.headline(robustness) if robustness is not None else None,
+    )
 
     print(validation_table(results))
     print()

@@ -332,8 +332,10 @@ def _summary(results: Sequence[PatternResult]) -> list[str]:
 
 def _carried(r: PatternResult) -> str:
     """The channels whose knockout alone fails the pattern ("—" when none, "all together" when only the joint one)."""
-    if not _has_ko(r) or len(r.knockouts) < 2:
+    if not _has_ko(r):
         return "—"
+    if len(r.knockouts) < 2:
+        return "its one channel" if r.knockouts[0].passed else "—"
     if r.carriers:
         return ", ".join(r.carriers)
     return "all channels together only" if r.knockouts[-1].passed else "—"
@@ -462,12 +464,17 @@ def _knockouts(r: PatternResult) -> list[str]:
         cells = []
         for c in bearing:
             ch = c.channels.get(k.channel)
-            cells.append("—" if ch is None else f"{_est(ch.estimate)} {_verdict(ch.passed)}")
+            cells.append("—" if ch is None else f"{_est(ch.estimate)}: check {'fails' if ch.passed else 'holds'}")
         what = "all named channels together" if k is r.knockouts[-1] else f"**{k.channel}**"
         rows.append((what, k.label + _overrides(k.overrides), *cells, _verdict(k.passed)))
-    header = ("knockout", "what it switches off", *(f"{c.name}: estimate, check fails?" for c in bearing), "knockout")
+    header = (
+        "knockout",
+        "what it switches off",
+        *(f"{c.name}: estimate under the knockout" for c in bearing),
+        "knockout",
+    )
     return [
-        "Knockouts, one per named channel (a cell's verdict PASS means the check fails under the knockout):",
+        "Knockouts, one per named channel (a knockout PASSes when every check fails under it):",
         "",
         *md_table(header, rows),
         "",
@@ -553,6 +560,7 @@ def render_markdown(
     calibration: Mapping[str, Any] | None = None,
     preregistration: Mapping[str, Any] | None = None,
     robustness: str | None = None,
+    robustness_headline: str | None = None,
 ) -> str:
     """The report as Markdown text (figures are linked as ``img_rel/<id>.png``).
 
@@ -578,6 +586,7 @@ def render_markdown(
         "",
         *headline(seeds),
         "",
+        *([robustness_headline, ""] if robustness_headline else []),
         "## Settings",
         "",
         *_settings(meta),
@@ -641,6 +650,7 @@ def write_report(
     calibration: Mapping[str, Any] | None = None,
     preregistration: Mapping[str, Any] | None = None,
     robustness: str | None = None,
+    robustness_headline: str | None = None,
 ) -> Path:
     """Write one PNG per pattern into ``img_dir`` and the Markdown report to ``md_path``; returns ``md_path``."""
     from orgsim.io import OutputError, atomic_write, prepare_dir
@@ -651,7 +661,9 @@ def write_report(
     try:
         for r in results:
             plot_pattern(r, img / f"{r.id}.png")
-        text = render_markdown(results, meta, img_rel, sensitivity, calibration, preregistration, robustness)
+        text = render_markdown(
+            results, meta, img_rel, sensitivity, calibration, preregistration, robustness, robustness_headline
+        )
         return atomic_write(md, lambda fh: fh.write(text.encode("utf-8")))
     except OSError as err:
         raise OutputError(f"{md}: cannot write the report: {err.strerror or err}") from None

@@ -1167,6 +1167,23 @@ def markdown(result: RobustnessResult, img_rel: str = "img") -> str:
     return "\n".join(lines)
 
 
+def headline(result: RobustnessResult) -> str:
+    """One line for the report's headline: where each emergent pattern's direction holds over the screen."""
+    per = [d for d in result.shares if d["pattern"] != ALL]
+    together = next((d for d in result.shares if d["pattern"] == ALL), None)
+    parts = ", ".join(f"{d['pattern']} {_pct(d['share'])}" for d in per)
+    text = (
+        f"Robustness (Morris screen over {len(result.factors)} assumed parameters, {together['points'] if together else '?'} "
+        f"points, direction of the mean only, no knockouts): each emergent pattern holds at {parts} of the points"
+    )
+    if together is not None:
+        text += (
+            f"; all emergent patterns together at **{_pct(together['share'])}** "
+            f"(95 % Wilson {_pct(together['wilson_low'])} – {_pct(together['wilson_high'])})"
+        )
+    return text + "."
+
+
 def top_factors(morris: pd.DataFrame, top: int = TOP) -> pd.DataFrame:
     """The ``top`` factors by μ* of each statistic (rows of the Morris table with rank ≤ top)."""
     return morris[morris["rank"] <= top].sort_values(["uid", "rank"], kind="stable").reset_index(drop=True)
