@@ -396,6 +396,7 @@ def posterior(db: str | Path, t: int | None = None) -> pd.DataFrame:
     df, w = history.get_distribution(m=0, t=t)
     names = [p.name for p in PRIORS]
     out = df[names].reset_index(drop=True).astype(float)
+    out.columns.name = None
     out["weight"] = np.asarray(w, dtype=float)
     dist = history.get_weighted_distances(t=t)
     out["distance"] = dist["distance"].to_numpy(dtype=float)
