@@ -8,6 +8,7 @@ commands that need them, so ``orgsim --help`` is quick.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import textwrap
@@ -138,6 +139,14 @@ def build_parser() -> Parser:
         metavar="KEY=VALUE",
         help="override a parameter: group.name=value or name=value, the value in TOML syntax "
         "(repeatable; applied after --steps/--firms/--customers)",
+    )
+    p.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="PATH",
+        help="draw the calibrated parameters from a posterior (a folder of 'orgsim calibrate --abc' or its "
+        "particles file): one particle by weight, seeded from the run's seed (a stream apart from the "
+        "model's), over the scenario's values; --set and the flags above win. Recorded in run.json",
     )
     p.add_argument(
         "--out",
@@ -425,7 +434,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     cfg = _load_scenario(args.scenario, overrides)
     seed = cfg.seed if args.seed is None else args.seed
-    out_dir = args.out if args.out is not None else default_run_dir(cfg, seed, bool(overrides))
+    posterior: dict[str, Any] | None = None
+    if args.posterior is not None:
+        from orgsim.calibration import posterior as post
+
+        source = post.load(args.posterior)
+        drawn = post.applied(post.run_draw(source, seed), list(overrides))
+        cfg = _load_scenario(args.scenario, {**drawn, **overrides})  # the flags and --set win
+        posterior = {**source.describe(), "draw_seed": [int(seed), post.DRAW_STREAM], "drawn": drawn}
+    changed = bool(overrides) or bool(posterior and posterior["drawn"])
+    out_dir = args.out if args.out is not None else default_run_dir(cfg, seed, changed)
 
     from orgsim.io import check_run_folder, clear_run_folder, config_hash
 
@@ -458,7 +476,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if state == "replace":
         clear_run_folder(out_dir)
     written = write_run(results, out_dir)
+    if posterior is not None:  # run.json says where its parameters came from
+        from orgsim.io import META_FILE, write_json
+
+        meta = json.loads((written / META_FILE).read_text(encoding="utf-8"))
+        meta["posterior"] = posterior
+        write_json(meta, written / META_FILE)
     if not args.quiet:
+        if posterior is not None:
+            print(posterior_text(posterior))
         print(summary_text(results))
         print()
     if state == "new":
@@ -466,6 +492,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {written} ({'replaced another run' if state == 'replace' else 'the same run again'})")
     return 0
+
+
+def posterior_text(posterior: dict[str, Any]) -> str:
+    """The line ``orgsim run --posterior`` prints: which parameters were drawn, with their values."""
+    drawn = ", ".join(f"{k}={v:.4g}" for k, v in posterior["drawn"].items()) or "none (all set by flags)"
+    return f"posterior draw from {posterior['path']} (seed {posterior['draw_seed'][0]}): {drawn}\n"
 
 
 def summary_text(results: Any) -> str:
@@ -1006,6 +1038,14 @@ def add_sweep_parsers(sub: Any) -> None:
         "edits or orgsim version); without it that is an error. Each run records its code version",
     )
     p.add_argument("--limit", metavar="N", type=_int_type("limit", 1), help="stop after N new runs (resume later)")
+    p.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="PATH",
+        help="every run draws the calibrated parameters from a posterior (a folder of 'orgsim calibrate --abc' "
+        "or its particles file), seeded from the run's seed; a factor of the design wins over the posterior for "
+        "its parameter. The draws are columns posterior_<param> of the runs table; resuming needs the same posterior",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
@@ -1038,6 +1078,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             limit=args.limit,
             allow_code_change=args.allow_code_change,
             progress=progress,
+            posterior=args.posterior,
         )
 
     rep = work(None) if args.quiet else _with_progress("sweep", work, leave=True)

@@ -216,7 +216,8 @@ def load(
         out = pd.concat(frames, ignore_index=True)
     elif table == "runs":
         meta = read_meta(p)
-        out = pd.DataFrame(columns=["run_id", "point", "rep", "seed", *meta["factor_names"], *meta["outcomes"]])
+        drawn = [f"posterior_{n}" for n in (meta.get("posterior") or {}).get("applied", [])]
+        out = pd.DataFrame(columns=["run_id", "point", "rep", "seed", *meta["factor_names"], *drawn, *meta["outcomes"]])
     else:
         out = pd.DataFrame(columns=["run_id", "point", "rep", "step", "firm"])
     if table == "runs":
@@ -234,6 +235,7 @@ def load(
                         "rep": r["rep"],
                         "seed": r["seed"],
                         **r["factors"],
+                        **{f"posterior_{k}": v for k, v in (r.get("posterior") or {}).items()},
                         "status": r["status"],
                         "error": r["error"],
                         "code_version": versions.get(r["run_id"]),
@@ -270,6 +272,16 @@ class Store:
                 raise OutputError(
                     f"{p}: holds another sweep ({old.get('name')!r}, spec hash {str(old.get('spec_hash'))[:12]}); "
                     "choose another --out or remove it"
+                )
+            was, now = old.get("posterior") or {}, meta.get("posterior") or {}
+            if was.get("sha256") != now.get("sha256"):
+                before = (
+                    f"posterior {was.get('path')} (sha256 {str(was.get('sha256'))[:12]})" if was else "no posterior"
+                )
+                after = f"posterior {now.get('path')} (sha256 {str(now.get('sha256'))[:12]})" if now else "none"
+                raise OutputError(
+                    f"{p}: its runs drew parameters from {before}, this sweep from {after}; "
+                    "resume with the same --posterior or choose another --out"
                 )
             return True
         if p.is_dir() and any(p.iterdir()):

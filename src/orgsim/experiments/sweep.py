@@ -55,6 +55,7 @@ class Task:
     seed: int
     overrides: dict[str, Any]
     factors: dict[str, Any]
+    posterior: dict[str, Any] = field(default_factory=dict)  # the posterior draw applied (in overrides too)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def run_task(job: Job, task: Task) -> tuple[dict[str, Any], dict[str, Any] | Non
             record["traceback"] = "".join(traceback.format_exception_only(err)).strip()[-2000:]
             return record, None, None
     row = {"run_id": task.run_id, "point": task.point, "rep": task.rep, "seed": task.seed, **task.factors}
+    row.update(posterior_columns(task.posterior))
     row.update({k: res.outcomes[k] for k in job.outcomes})
     series = None
     if job.series:
@@ -127,7 +129,13 @@ def _record(task: Task, status: str, error: str, attempts: int, duration: float,
         "code_version": run_io.code_version(),  # of the process that ran it (a Dask worker's own)
         "factors": task.factors,
         "overrides": task.overrides,
+        **({"posterior": task.posterior} if task.posterior else {}),
     }
+
+
+def posterior_columns(drawn: dict[str, Any]) -> dict[str, Any]:
+    """A run's posterior draw as runs-table columns ``posterior_<param>``."""
+    return {f"posterior_{k}": v for k, v in drawn.items()}
 
 
 def run_chunk(job: Job, tasks: list[Task]) -> list[tuple[dict[str, Any], dict[str, Any] | None, Any]]:
@@ -205,6 +213,7 @@ class Plan:
     base: ScenarioConfig
     design: ex.DesignTable
     meta: dict[str, Any]
+    posterior: Any = None  # orgsim.calibration.posterior.Posterior, or None
 
     @property
     def n_runs(self) -> int:
@@ -214,14 +223,22 @@ class Plan:
         for point, (stored, over) in enumerate(zip(self.design.stored, self.design.overrides, strict=True)):
             for rep in range(self.spec.replications):
                 seed = ex.run_seed(self.spec.master_seed, point, rep)
-                yield Task(ex.run_id(point, rep), point, rep, seed, over, stored)
+                drawn: dict[str, Any] = {}
+                if self.posterior is not None:
+                    from orgsim.calibration import posterior as post
+
+                    # the draw depends on the run's seed only: same on resume, any executor or worker count
+                    drawn = post.applied(post.run_draw(self.posterior, seed), list(over))
+                yield Task(ex.run_id(point, rep), point, rep, seed, {**drawn, **over}, stored, drawn)
 
 
-def plan(spec_path: str | Path | ex.Spec) -> Plan:
+def plan(spec_path: str | Path | ex.Spec, posterior: str | Path | None = None) -> Plan:
     """Load a spec and expand its design; the meta record identifies the sweep (spec hash).
 
     ``spec_path`` is a spec file or a :class:`~orgsim.experiments.design.Spec` built in code (checked
-    like a file's, its scenario a name or an absolute path).
+    like a file's, its scenario a name or an absolute path). ``posterior``: a calibration posterior
+    (:func:`orgsim.calibration.posterior.load`) every run draws its parameters from, under the
+    design's factors (a factor wins over the posterior for its parameter).
     """
     import orgsim
 
@@ -277,7 +294,18 @@ def plan(spec_path: str | Path | ex.Spec) -> Plan:
         "versions": package_versions(),
         "created": _now(),
     }
-    return Plan(spec, base, design, meta)
+    post = None
+    if posterior is not None:
+        from orgsim.calibration import posterior as posterior_module
+
+        post = posterior_module.load(posterior)
+        factors_leaf = {posterior_module.leaf(f.name) for f in spec.factors}
+        meta["posterior"] = {
+            **post.describe(),
+            "applied": [n for n in post.names if posterior_module.leaf(n) not in factors_leaf],
+            "overridden_by_factors": [n for n in post.names if posterior_module.leaf(n) in factors_leaf],
+        }
+    return Plan(spec, base, design, meta, post)
 
 
 def design_frame(p: Plan) -> Any:
@@ -335,6 +363,7 @@ def sweep(
     limit: int | None = None,
     allow_code_change: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    posterior: str | Path | None = None,
 ) -> Report:
     """Run (or resume) a sweep into the store ``out`` (``spec_path``: a spec file or a ``Spec`` built in code).
 
@@ -348,8 +377,13 @@ def sweep(
     Nothing is written before the folder, the code version and the executor (a Dask scheduler's
     connection) are checked; a store this call created is removed again if it fails before
     recording a run.
+
+    ``posterior`` (a calibration posterior, :func:`orgsim.calibration.posterior.load`): every run
+    draws the parameters the design does not vary from it, seeded by the run's seed; the draws go
+    into the runs table as ``posterior_<param>`` columns. A store is resumed only with the same
+    posterior (by content hash).
     """
-    p = plan(spec_path)
+    p = plan(spec_path, posterior)
     out = Path(out)
     store = Store(out)
     resuming = store.check(p.meta)  # read-only: another sweep or a foreign folder is refused here

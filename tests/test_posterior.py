@@ -1,0 +1,171 @@
+"""Posterior draws for runs and sweeps (issue 15): orgsim.calibration.posterior, orgsim run/sweep --posterior."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orgsim.calibration import posterior as post
+from orgsim.cli.commands import main
+from orgsim.experiments import store as st
+from orgsim.scenario.schema import ConfigError
+
+SPEC = """
+name = "tinypost"
+scenario = "baseline"
+master_seed = 11
+replications = 2
+[design]
+kind = "factorial"
+[settings]
+customers = 300
+steps = 8
+firms = 3
+[[factors]]
+name = "shadow_it_cap"
+role = "lever"
+values = [0.0, 0.3]
+[outputs]
+outcomes = ["influence_cmo", "coop_cmo_cio"]
+"""
+
+
+def particles(folder: Path, weights=(1.0, 2.0, 0.0), **extra: list) -> Path:
+    """A tiny posterior folder: particles.parquet (three particles) and posterior.json with a tie."""
+    folder.mkdir(parents=True, exist_ok=True)
+    df = pd.DataFrame(
+        {
+            "brief_mean": [0.2, 0.8, 0.5],
+            "shadow_it_cap": [0.05, 0.45, 0.25],
+            "coop_cmo_cfo": [0.3, 0.7, 0.5],
+            "weight": list(weights),
+            "distance": [0.1, 0.2, 0.3],
+            **extra,
+        }
+    )
+    df.to_parquet(folder / "particles.parquet", index=False)
+    (folder / "posterior.json").write_text(json.dumps({"tied": {"coop_cfo_cmo": "coop_cmo_cfo"}}))
+    return folder
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], *fragments: str) -> None:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("orgsim: error: "), err
+    for f in fragments:
+        assert f in err[0], (f, err[0])
+
+
+def test_draw_is_deterministic_and_weighted(tmp_path: Path) -> None:
+    p = post.load(particles(tmp_path / "post"))
+    assert p.params == ("brief_mean", "shadow_it_cap", "coop_cmo_cfo")
+    a, b = post.draw(p, 3, n=200), post.draw(p, 3, n=200)
+    assert a == b
+    assert post.draw(p, 4, n=200) != a
+    briefs = np.array([d["brief_mean"] for d in a])
+    assert not (briefs == 0.5).any()  # weight 0: never drawn
+    assert 0.5 < (briefs == 0.8).mean() < 0.8  # weight 2 of 3
+    assert all(d["coop_cfo_cmo"] == d["coop_cmo_cfo"] for d in a)  # tied as in the calibration
+    state = np.random.get_state()[1].copy()
+    post.run_draw(p, 7)
+    assert (np.random.get_state()[1] == state).all()  # the global generator is untouched
+    # the same posterior as CSV: same content hash, same draws
+    csv = tmp_path / "post" / "particles.csv"
+    pd.read_parquet(tmp_path / "post" / "particles.parquet").to_csv(csv, index=False)
+    q = post.load(csv)
+    assert q.sha256 == p.sha256 and post.draw(q, 3, n=50) == a[:50]
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda d: d / "missing", "no such file"),
+        (lambda d: particles(d / "p", bogus=[1.0, 2.0, 3.0]), "'bogus' is not a scenario parameter"),
+        (lambda d: particles(d / "p", weights=(1.0, -0.5, 1.0)), "negative weight"),
+        (lambda d: particles(d / "p", weights=(0.0, 0.0, 0.0)), "sum to 0"),
+    ],
+)
+def test_bad_posterior_one_line_exit_2(tmp_path: Path, capsys, make, fragment: str) -> None:
+    path = make(tmp_path)
+    with pytest.raises(ConfigError, match=fragment):
+        post.load(path)
+    code = main(["run", "baseline", "--customers", "300", "--steps", "8", "--posterior", str(path), "-q"])
+    assert code == 2
+    one_line_error(capsys, fragment)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "s"), "--posterior", str(path), "-q"]) == 2
+    one_line_error(capsys, fragment)
+    assert not (tmp_path / "s").exists()
+
+
+def test_run_with_posterior_changes_parameters_reproducibly(tmp_path: Path, capsys) -> None:
+    folder = particles(tmp_path / "post")
+    base = ["run", "baseline", "--customers", "300", "--steps", "8"]
+    assert main([*base, "--out", str(tmp_path / "plain"), "-q"]) == 0
+    assert main([*base, "--posterior", str(folder), "--out", str(tmp_path / "a")]) == 0
+    assert "posterior draw from" in capsys.readouterr().out
+    assert main([*base, "--posterior", str(folder), "--out", str(tmp_path / "b"), "-q"]) == 0
+    plain, a, b = (json.loads((tmp_path / n / "run.json").read_text()) for n in ("plain", "a", "b"))
+    drawn = a["posterior"]["drawn"]
+    assert set(drawn) == {"brief_mean", "shadow_it_cap", "coop_cmo_cfo", "coop_cfo_cmo"}
+    assert drawn == post.run_draw(post.load(folder), a["seed"])
+    assert a["config"]["executives"]["brief_mean"] == drawn["brief_mean"]
+    assert a["config_hash"] != plain["config_hash"] and a["seed"] == plain["seed"]  # same model seed
+    assert a["config_hash"] == b["config_hash"] and a["posterior"] == b["posterior"]
+    fa, fb = (pd.read_parquet(tmp_path / n / "firms.parquet") for n in ("a", "b"))
+    pd.testing.assert_frame_equal(fa, fb)
+    # --set wins over the posterior
+    assert (
+        main([*base, "--posterior", str(folder), "--set", "brief_mean=0.33", "--out", str(tmp_path / "c"), "-q"]) == 0
+    )
+    c = json.loads((tmp_path / "c" / "run.json").read_text())
+    assert "brief_mean" not in c["posterior"]["drawn"] and c["config"]["executives"]["brief_mean"] == 0.33
+
+
+def test_sweep_with_posterior_records_draws_same_on_1_and_2_workers(tmp_path: Path, capsys) -> None:
+    folder = particles(tmp_path / "post")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC)
+    tables = []
+    for workers in (1, 2):
+        out = tmp_path / f"s{workers}"
+        args = ["sweep", str(spec), "--out", str(out), "--posterior", str(folder), "--workers", str(workers), "-q"]
+        assert main(args) == 0
+        tables.append(st.load(out).drop(columns=["code_version"]))
+    one, two = tables
+    pd.testing.assert_frame_equal(one, two)
+    cols = sorted(c for c in one.columns if c.startswith("posterior_"))
+    # the design's factor shadow_it_cap wins over the posterior: not drawn
+    assert cols == ["posterior_brief_mean", "posterior_coop_cfo_cmo", "posterior_coop_cmo_cfo"]
+    p = post.load(folder)
+    for row in one.itertuples():
+        assert row.posterior_brief_mean == post.run_draw(p, row.seed)["brief_mean"]
+    assert one["posterior_brief_mean"].isin([0.2, 0.8]).all()
+    meta = st.read_meta(tmp_path / "s1")
+    assert meta["posterior"]["sha256"] == p.sha256 and meta["posterior"]["overridden_by_factors"] == ["shadow_it_cap"]
+    capsys.readouterr()
+    # a resume with another posterior is refused in one line; with the same one it is a no-op
+    other = particles(tmp_path / "other", weights=(1.0, 0.0, 1.0))
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "s1"), "--posterior", str(other), "-q"])
+    assert code == 2
+    one_line_error(capsys, "resume with the same --posterior")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "s1"), "-q"]) == 2
+    one_line_error(capsys, "this sweep from none")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "s1"), "--posterior", str(folder), "-q"]) == 0
+
+
+def test_resumed_sweep_draws_the_same(tmp_path: Path) -> None:
+    folder = particles(tmp_path / "post")
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC)
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    assert main(["sweep", str(spec), "--out", str(whole), "--posterior", str(folder), "-q"]) == 0
+    assert main(["sweep", str(spec), "--out", str(part), "--posterior", str(folder), "--limit", "1", "-q"]) == 0
+    assert main(["sweep", str(spec), "--out", str(part), "--posterior", str(folder), "-q"]) == 0
+    a, b = (st.load(p).drop(columns=["code_version"]) for p in (whole, part))
+    pd.testing.assert_frame_equal(a, b)
+    assert main(["replay", str(part), "p00001-r001"]) == 0  # the manifest's overrides hold the draw
