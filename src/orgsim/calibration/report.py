@@ -239,8 +239,9 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         f"Generated {meta['generated']} by `{meta['command']}` (orgsim {meta['version']}, commit {meta['commit']}).",
         "",
         "**Status: a first calibration, not adopted.** The shipped defaults, `docs/VALIDATION.md` and the",
-        "validation are unchanged; making a point estimate of this posterior the default, `--posterior` for",
-        "`orgsim run`/`sweep`/the dashboard, and the validation at the posterior are later steps of issue 15.",
+        "validation are unchanged; `orgsim run` and `orgsim sweep` can draw from it (`--posterior runs/abc`);",
+        "making a point estimate of it the default, `--posterior` on the dashboard, and the validation at the",
+        "posterior are later steps of issue 15.",
         "",
         f"**Result:** {n_rep} of {len(cal)} calibration targets reproduced (posterior predictive mean within the",
         f"target's band); held-out checks: {sum(c['verdict'] is True for c in held)} pass, "
