@@ -496,6 +496,120 @@ def test_compare_page_runs_in_the_background_and_states_the_difference() -> None
     assert texts, "the differences are stated with their confidence intervals"
 
 
+def posterior_folder(folder: Path) -> Path:
+    """A small posterior as ``orgsim calibrate --abc`` writes it (particles.csv, posterior.json with a tie)."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(
+        {
+            "shadow_it_cap": [0.05, 0.45, 0.25, 0.6],
+            "brief_mean": [0.2, 0.8, 0.5, 0.35],
+            "coop_cmo_cfo": [0.3, 0.7, 0.5, 0.1],
+            "weight": [1.0, 2.0, 1.5, 1.0],
+            "distance": [0.1, 0.2, 0.3, 0.4],
+        }
+    ).to_csv(folder / "particles.csv", index=False)
+    (folder / "posterior.json").write_text(json.dumps({"tied": {"coop_cfo_cmo": "coop_cmo_cfo"}}))
+    return folder
+
+
+def test_compare_with_the_posterior_draws_per_replication_and_own_settings_win(tmp_path: Path) -> None:
+    from orgsim.api import simulate
+    from orgsim.calibration import posterior as post
+    from orgsim.dashboard import compare_page as cp
+    from orgsim.scenario.files import load
+
+    p = cp.load_posterior(str(posterior_folder(tmp_path / "post")))
+    settings = {"customers": 300, "steps": 6}
+    # the reference draws everything; shadow_it's file sets shadow_it_cap; the third changes brief_mean
+    variants = [cp.Variant("baseline"), cp.Variant("shadow_it"), cp.Variant("baseline", "brief_mean=0.9")]
+    labels = [v.label for v in variants]
+    configs = cp.resolve(variants, settings)
+    kept = [cp.own_params(v, settings) for v in variants]
+    ens = cp.run_ensemble(configs, labels, 4, 7, posterior=p, kept=kept)
+
+    # one draw per replication, by the seed rule of 'orgsim run/sweep --posterior', the same for every variant
+    assert ens.draws == [post.run_draw(p, seed) for seed in ens.seeds]
+    assert len({d["shadow_it_cap"] for d in ens.draws}) > 1, "replications draw different parameters"
+    ref = ens.outcomes["baseline"]
+    assert ref["posterior_shadow_it_cap"].tolist() == [d["shadow_it_cap"] for d in ens.draws]
+    assert (ref["posterior_coop_cfo_cmo"] == ref["posterior_coop_cmo_cfo"]).all()  # the calibration's tie
+    # a variant's own settings win: its scenario file's and its changes, not drawn
+    assert ens.posterior["kept"] == {"baseline": [], "shadow_it": ["shadow_it_cap"], labels[2]: ["brief_mean"]}
+    assert "posterior_shadow_it_cap" not in ens.outcomes["shadow_it"]
+    assert "posterior_brief_mean" not in ens.outcomes[labels[2]]
+    assert ens.outcomes["shadow_it"]["posterior_brief_mean"].tolist() == [d["brief_mean"] for d in ens.draws]
+    # each replication reproduces from its own configuration: the draw under the variant's own settings
+    for i, label in ((0, "baseline"), (1, "shadow_it"), (2, labels[2])):
+        cfg = load(configs[i], post.applied(ens.draws[1], kept[i]))
+        again = simulate(cfg, ens.seeds[1], executives=False)
+        assert ens.outcomes[label]["profit"][1] == pytest.approx(again.outcomes["profit"], rel=1e-12)
+    assert load(configs[1], post.applied(ens.draws[1], kept[1])).levers.shadow_it_cap == 0.6
+    assert load(configs[2], post.applied(ens.draws[1], kept[2])).executives.brief_mean == 0.9
+
+    # deterministic for the same seeds; another master seed draws otherwise
+    same = cp.run_ensemble(configs[:1], labels[:1], 4, 7, posterior=p, kept=kept[:1])
+    pd.testing.assert_frame_equal(same.outcomes["baseline"], ref)
+    assert cp.run_ensemble(configs[:1], labels[:1], 4, 8, posterior=p, kept=kept[:1]).draws != ens.draws
+    # the parameters matter: without the posterior the same seeds give other outcomes
+    plain = cp.run_ensemble(configs[:1], labels[:1], 4, 7)
+    assert plain.posterior is None and not plain.draws
+    assert not np.allclose(plain.outcomes["baseline"]["influence_cmo"], ref["influence_cmo"])
+    assert "posterior" in cp.band_name(ens) and "posterior" not in cp.band_name(plain)
+    caption = cp.posterior_caption(ens)
+    assert str(p.path) in caption and "shadow_it keeps its own shadow_it_cap" in caption
+
+
+def test_compare_posterior_switch_bad_path_and_caption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orgsim.dashboard import compare_page as cp
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)
+    monkeypatch.delenv(cp.POSTERIOR_ENV, raising=False)
+    assert cp.default_posterior() == "docs/posterior"  # the committed posterior, when there is one
+    monkeypatch.setenv(cp.POSTERIOR_ENV, str(tmp_path / "elsewhere"))
+    assert cp.default_posterior() == str(tmp_path / "elsewhere")
+
+    session = small_session()
+    cs = session.page_state("compare", cp.CompareState)  # its path: $ORGSIM_POSTERIOR, which does not exist
+    cs.customers.set(300)
+    cs.steps.set(6)
+    cs.replications.set(3)
+    rc = render_page(cp.ComparePage, session)
+    switch = rc.find(v.Switch).widget
+    assert "posterior" in switch.label and not cs.use_posterior.value
+    switch.v_model = True  # the user turns it on: a bad path is one line in the page, nothing runs
+    assert cs.use_posterior.value
+    wait_for(lambda: alerts(rc), what="the error")
+    assert alerts(rc) == [f"posterior {tmp_path / 'elsewhere'}: no such file or folder"]
+    assert not cs.start() and cs.result.value is None
+    assert not cs.set_posterior_path("  ") and cs.error.value.startswith("posterior: no path given")
+    assert "\n" not in cs.error.value
+    switch.v_model = False  # off: the posterior's message goes
+    assert cs.error.value is None
+
+    good = posterior_folder(tmp_path / "post")
+    switch.v_model = True
+    field = [w for w in rc.find(v.TextField).widgets if str(w.label).startswith("Posterior")]
+    assert len(field) == 1
+    field[0].v_model = str(good)
+    field[0].fire_event("keyup.enter", {})
+    assert cs.posterior_path.value == str(good) and cs.error.value is None
+    assert "4 particles" in cs.posterior_note.value
+    click(rc, "Run ensemble")
+    wait_for(lambda: cs.progress.value is not None or cs.result.value is not None, what="the start")
+    cs.worker.wait_idle(120)
+    assert cs.error.value is None
+    ens, _, _ = cs.result.value
+    assert ens.posterior["path"] == str(good / "particles.csv") and len(ens.draws) == 3
+    wait_for(lambda: len(figures(rc)) == len(cp.SERIES), what="the ensemble charts")
+    htmls = [str(w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets]
+    assert any("Parameters from the posterior" in t and str(good) in t for t in htmls)
+    assert any("seed noise and parameter uncertainty" in t for t in htmls)
+    assert any("seeds and posterior draws" in trace.get("name", "") for trace in data(figures(rc)[0]))
+
+
 # -- Explore page ------------------------------------------------------------------------------
 
 TINY_SPEC = """

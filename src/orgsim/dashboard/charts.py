@@ -453,17 +453,20 @@ def firm_rows(frame: Any) -> pd.DataFrame:
 
 
 def ensemble_figure(
-    title: str, bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], y_title: str = ""
+    title: str,
+    bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    y_title: str = "",
+    band_name: str = "5–95 % of runs",
 ) -> dict[str, Any]:
     """Mean (line) and band (filled) over replications per variant; ``bands[label] = (mean, lo, hi)``
-    with one value per quarter."""
+    with one value per quarter; ``band_name`` says what the band is in the legend."""
     data: list[dict[str, Any]] = []
     horizon = 0
     for i, (label, (mean, lo, hi)) in enumerate(bands.items()):
         colour = PALETTE[i % len(PALETTE)]
         x = list(range(len(mean)))
         horizon = max(horizon, len(mean) - 1)
-        data += _band(x, lo, hi, colour, f"{label}: 5–95 % of runs", label)
+        data += _band(x, lo, hi, colour, f"{label}: {band_name}", label)
         data.append(
             {
                 "type": "scatter",

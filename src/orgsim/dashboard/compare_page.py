@@ -4,15 +4,25 @@ Every variant runs the same replication seeds (common random numbers), so the di
 outcome at the end of the run is estimated from paired replications, with a bootstrap 95 %
 confidence interval (:func:`orgsim.stats.bootstrap_mean`). The ensemble runs on the session's
 worker thread with progress; the page stays responsive and can cancel it.
+
+With "parameters from the posterior" on (issue 15), each replication draws one parameter set from a
+calibration posterior (:mod:`orgsim.calibration.posterior`, the default ``$ORGSIM_POSTERIOR`` or
+docs/posterior) with the seed rule of ``orgsim run/sweep --posterior``
+(:func:`~orgsim.calibration.posterior.run_draw` of the replication's seed), the same draw for every
+variant; what a variant sets itself (its scenario file, its changes, the page's customers and
+quarters) wins over the draw, as a design factor does in a sweep. The bands then hold parameter
+uncertainty as well as seed noise.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -95,6 +105,52 @@ def resolve(variants: list[Variant], settings: dict[str, Any]) -> list[ScenarioC
     return configs
 
 
+#: the environment variable naming the posterior the page offers (``ORGSIM_POSTERIOR=PATH make app``)
+POSTERIOR_ENV = "ORGSIM_POSTERIOR"
+#: the committed posterior (``orgsim calibrate --abc`` copied to docs/posterior)
+POSTERIOR_DIR = Path("docs") / "posterior"
+
+
+def default_posterior() -> str:
+    """The posterior the page offers: ``$ORGSIM_POSTERIOR``, else docs/posterior in the working
+    folder or the source tree, else "" (none)."""
+    named = os.environ.get(POSTERIOR_ENV, "").strip()
+    if named:
+        return named
+    for folder in (POSTERIOR_DIR, Path(__file__).resolve().parents[3] / POSTERIOR_DIR):
+        if folder.is_dir():
+            return str(folder)
+    return ""
+
+
+def load_posterior(path: str) -> Any:
+    """:func:`orgsim.calibration.posterior.load` of the page's path; a one-line ConfigError."""
+    from orgsim.calibration import posterior as post
+
+    if not path.strip():
+        raise ConfigError(
+            "posterior: no path given (a folder of 'orgsim calibrate --abc' or its particles file, e.g. docs/posterior)"
+        )
+    return post.load(path.strip())
+
+
+def own_params(variant: Variant, settings: dict[str, Any]) -> list[str]:
+    """The parameters a variant sets itself, which win over a posterior draw: those its scenario
+    file sets (with the files it extends), the page's settings (customers, quarters) and its changes."""
+    from orgsim.scenario.files import raw_scenario
+    from orgsim.scenario.schema import GROUPS
+
+    raw, _ = raw_scenario(variant.scenario)
+    names = [
+        f"{group}.{name}"
+        for group, values in raw.items()
+        if group in GROUPS and isinstance(values, dict)
+        for name in values
+        if name in GROUPS[group].model_fields
+    ]
+    return list(dict.fromkeys([*names, *settings, *parse_changes(variant.changes)]))
+
+
 def firm_means(firms: pd.DataFrame) -> pd.DataFrame:
     """Per-quarter means over firms of the :data:`SERIES` columns (shadow share as a mean of ratios)."""
     df = firms[["step", *(c for c in SERIES if c in firms.columns)]].copy()
@@ -114,6 +170,11 @@ class Ensemble:
     series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # label -> col -> (reps, quarters)
     outcomes: dict[str, pd.DataFrame] = field(default_factory=dict)  # label -> one row per replication
     wall: float = 0.0
+    #: the posterior the parameters came from (path, sha256, particles, parameters; per variant the
+    #: parameters drawn and those it kept), None without one
+    posterior: dict[str, Any] | None = None
+    #: per replication, the posterior draw (the same for every variant; :func:`posterior.run_draw`)
+    draws: list[dict[str, Any]] = field(default_factory=list)
 
     def bands(self, col: str, level: float = 0.9) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         lo_q, hi_q = (1 - level) / 2, 1 - (1 - level) / 2
@@ -131,26 +192,57 @@ def run_ensemble(
     master_seed: int,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    posterior: Any = None,
+    kept: list[list[str]] | None = None,
 ) -> Ensemble | None:
-    """Run every configuration ``replications`` times with the same seeds (None if cancelled)."""
+    """Run every configuration ``replications`` times with the same seeds (None if cancelled).
+
+    ``posterior`` (an :class:`orgsim.calibration.posterior.Posterior`): replication ``r`` of every
+    variant runs with the draw ``run_draw(posterior, seed_r)``, except the parameters in the
+    variant's ``kept`` list (:func:`own_params`), which win. The values applied are columns
+    ``posterior_<param>`` of the outcomes, as in a sweep's runs table.
+    """
     from orgsim.api import OUTCOMES, simulate
     from orgsim.experiments.design import run_seed
+    from orgsim.scenario.files import load
 
     seeds = [run_seed(master_seed, 0, r) for r in range(replications)]
     ens = Ensemble(labels=list(labels), seeds=seeds)
+    keep = kept if kept is not None else [[] for _ in configs]
+    if posterior is not None:
+        from orgsim.calibration import posterior as post
+        from orgsim.experiments.sweep import posterior_columns
+
+        ens.draws = [post.run_draw(posterior, seed) for seed in seeds]  # the seed rule of run and sweep
+        drawn_names = {
+            lb: list(post.applied(dict.fromkeys(posterior.names), own)) for lb, own in zip(labels, keep, strict=True)
+        }
+        ens.posterior = {
+            **posterior.describe(),
+            "drawn": drawn_names,
+            "kept": {lb: [n for n in posterior.names if n not in drawn_names[lb]] for lb in labels},
+        }
     total, done = len(configs) * replications, 0
     start = time.perf_counter()
-    for cfg, label in zip(configs, labels, strict=True):
+    for cfg, label, own in zip(configs, labels, keep, strict=True):
         series: dict[str, list[np.ndarray]] = {c: [] for c in SERIES}
         rows = []
-        for seed in seeds:
+        for r, seed in enumerate(seeds):
             if cancelled is not None and cancelled():
                 return None
-            res = simulate(cfg, seed, executives=False)
+            drawn: dict[str, Any] = {}
+            run_cfg = cfg
+            if posterior is not None:
+                drawn = post.applied(ens.draws[r], own)
+                try:
+                    run_cfg = load(cfg, drawn)
+                except ConfigError as err:
+                    raise ConfigError(f"{label}: posterior draw of replication {r + 1}: {err}") from None
+            res = simulate(run_cfg, seed, executives=False)
             means = firm_means(res.firms)
             for c in SERIES:
                 series[c].append(means[c].to_numpy())
-            rows.append({k: res.outcomes[k] for k in OUTCOMES})
+            rows.append({**{k: res.outcomes[k] for k in OUTCOMES}, **(posterior_columns(drawn) if drawn else {})})
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -215,6 +307,11 @@ class CompareState:
         self.customers: solara.Reactive[int | None] = solara.reactive(None)  # None: each scenario's
         self.steps: solara.Reactive[int | None] = solara.reactive(None)
         self.master_seed = solara.reactive(20261123)
+        #: each replication draws its parameters from the posterior at ``posterior_path``
+        self.use_posterior = solara.reactive(False)
+        self.posterior_path = solara.reactive(default_posterior())
+        #: what the posterior holds, once it has been read (a one-line note), else None
+        self.posterior_note: solara.Reactive[str | None] = solara.reactive(None)
         self.progress: solara.Reactive[tuple[int, int] | None] = solara.reactive(None)
         self.error: solara.Reactive[str | None] = solara.reactive(None)
         self.result: solara.Reactive[tuple[Ensemble, pd.DataFrame, int] | None] = solara.reactive(None)
@@ -239,6 +336,36 @@ class CompareState:
     def running(self) -> bool:
         return self.progress.value is not None
 
+    def _posterior(self) -> Any:
+        """The posterior to draw from (None when off); a bad path is a one-line ConfigError."""
+        if not self.use_posterior.value:
+            return None
+        source = load_posterior(self.posterior_path.value or "")
+        self.posterior_note.set(f"{len(source)} particles, {len(source.names)} parameters: {', '.join(source.names)}")
+        return source
+
+    def _check_posterior(self) -> bool:
+        """Read the posterior now, so a bad path shows at once (not only on Run ensemble)."""
+        self.posterior_note.set(None)
+        try:
+            self._posterior()
+        except ConfigError as err:
+            self.error.set(str(err))
+            return False
+        if self.error.value and self.error.value.startswith("posterior"):
+            self.error.set(None)
+        return True
+
+    def set_use_posterior(self, on: bool) -> bool:
+        """Switch drawing parameters from the posterior on or off."""
+        self.use_posterior.set(bool(on))
+        return self._check_posterior()
+
+    def set_posterior_path(self, path: str | None) -> bool:
+        """Another posterior (a folder of 'orgsim calibrate --abc' or its particles file)."""
+        self.posterior_path.set((path or "").strip())
+        return self._check_posterior()
+
     def start(self) -> bool:
         """Validate and start the ensemble in the background; a bad input is a one-line message."""
         if self.running:
@@ -254,6 +381,8 @@ class CompareState:
                 raise ConfigError(f"replications: between 2 and 200, got {reps}")
             variants = list(self.variants.value)
             configs = resolve(variants, settings)
+            posterior = self._posterior()
+            kept = [own_params(v, settings) for v in variants] if posterior is not None else None
         except ConfigError as err:
             self.error.set(str(err))
             return False
@@ -272,6 +401,8 @@ class CompareState:
                     seed,
                     progress=lambda d, t: self.progress.set((d, t)),
                     cancelled=self._cancel.is_set,
+                    posterior=posterior,
+                    kept=kept,
                 )
                 if ens is None:
                     self.error.set("cancelled")
@@ -290,6 +421,29 @@ class CompareState:
 
 
 # -- components ------------------------------------------------------------------------------------
+
+
+def band_name(ens: Ensemble) -> str:
+    """What a chart's band is, in its legend."""
+    return "5–95 % of runs (seeds and posterior draws)" if ens.posterior else "5–95 % of runs"
+
+
+def posterior_caption(ens: Ensemble) -> str:
+    """HTML: which posterior the parameters came from, what was drawn and what each variant kept."""
+    p = ens.posterior or {}
+    kept = [
+        f"{html.escape(label)} keeps its own {html.escape(', '.join(names))}"
+        for label, names in p.get("kept", {}).items()
+        if names
+    ]
+    drawn = sorted({n for names in p.get("drawn", {}).values() for n in names})
+    return (
+        f"<b>Parameters from the posterior</b> {html.escape(str(p.get('path', '')))} ({p.get('particles')} particles, "
+        f"sha256 {str(p.get('sha256', ''))[:12]}): each replication draws one particle by weight, seeded from its "
+        "seed as in <code>orgsim run/sweep --posterior</code>, the same draw for every variant, so the bands hold "
+        f"parameter uncertainty as well as seed noise. Drawn: {html.escape(', '.join(drawn)) or 'none'}."
+        + (f" A variant's own settings win: {'; '.join(kept)}." if kept else "")
+    )
 
 
 @solara.component
@@ -317,22 +471,62 @@ def VariantRow(cs: CompareState, i: int, variant: Variant, names: list[str]):
 
 
 @solara.component
+def PosteriorRow(cs: CompareState):
+    """The switch "parameters from the posterior", the posterior's path and what it holds."""
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Switch(
+            label="Parameters from the posterior (each replication draws its own)",
+            value=cs.use_posterior.value,
+            on_value=cs.set_use_posterior,
+            disabled=cs.running,
+        )
+        if cs.use_posterior.value:
+            solara.InputText(
+                "Posterior (a folder of 'orgsim calibrate --abc' or its particles file)",
+                value=cs.posterior_path.value,
+                on_value=cs.set_posterior_path,
+                continuous_update=False,
+                dense=True,
+                style={"min-width": "420px"},
+            )
+    note = cs.posterior_note.value
+    if cs.use_posterior.value and note:
+        solara.Text(
+            f"{cs.posterior_path.value}: {note}. A variant's own settings (its scenario file, its changes, "
+            "customers and quarters above) win over the draw.",
+            style={"color": "#555", "font-size": "12px"},
+            classes=["orgsim-posterior-note"],
+        )
+
+
+@solara.component
 def CompareResults(cs: CompareState):
     result = cs.result.value
     specs = solara.use_memo(
-        lambda: [charts.ensemble_figure(t, result[0].bands(c), y) for c, (t, y) in SERIES.items()] if result else [],
+        lambda: (
+            [
+                charts.ensemble_figure(t, result[0].bands(c), y, band_name=band_name(result[0]))
+                for c, (t, y) in SERIES.items()
+            ]
+            if result
+            else []
+        ),
         [result],
     )
     if result is None:
         solara.Text("Pick the variants and press Run ensemble.", style={"color": "#666"})
         return
     ens, diffs, horizon = result
+    same = "the same seeds and parameter draws" if ens.posterior else "the same seeds"
+    spread = "seed noise and parameter uncertainty" if ens.posterior else "seed noise"
     solara.HTML(
         tag="div",
         unsafe_innerHTML=f"<b>{len(ens.seeds)} replications</b> of each of {len(ens.labels)} variants "
-        f"(the same seeds for every variant), {ens.wall:.1f} s. Lines: mean over replications; bands: 5–95 % "
-        "of replications.",
+        f"({same} for every variant), {ens.wall:.1f} s. Lines: mean over replications; bands: 5–95 % "
+        f"of replications ({spread}).",
     )
+    if ens.posterior:
+        solara.HTML(tag="div", unsafe_innerHTML=posterior_caption(ens), classes=["orgsim-posterior"])
     for i in range(0, len(specs), 2):
         with solara.Columns([1, 1], gutters_dense=True):
             for spec in specs[i : i + 2]:
@@ -389,6 +583,7 @@ def ComparePage():
                 solara.Button("Cancel", icon_name="mdi-stop", on_click=cs.cancel, color="error", outlined=True)
             else:
                 solara.Button("Run ensemble", icon_name="mdi-play", on_click=cs.start, color="primary")
+        PosteriorRow(cs)
         progress = cs.progress.value
         if progress is not None:
             done, total = progress
