@@ -385,3 +385,40 @@ def test_dashboard_in_the_browser(dash_page: Any, server: tuple[str, Path], swee
     assert pg.blocked == [], pg.blocked
     assert "Could not load URL" not in log.read_text(), log.read_text()[-2000:]
     assert pg.js_errors == [], pg.js_errors
+
+
+def test_compare_with_parameters_from_the_posterior(dash_page: Any) -> None:
+    """Compare with the switch 'parameters from the posterior' on (issue 15): a bad path is one line
+    in the page; with the committed posterior the ensemble runs and the page names it."""
+    expect = playwright_sync.expect
+    pg = dash_page
+    pg.get_by_role("tab", name="Compare").click()
+    run = pg.get_by_role("button", name="Run ensemble")
+    expect(run).to_be_visible(timeout=30_000)
+    for label, value in (("Replications", "3"), ("Customers (empty: the scenario's)", "500")):
+        pg.get_by_label(label).fill(value)
+        pg.get_by_label(label).press("Enter")
+    quarters = pg.get_by_label("Quarters (empty: the scenario's)")
+    quarters.fill("8")
+    quarters.press("Enter")
+
+    pg.get_by_text("Parameters from the posterior (each replication draws its own)").click()
+    path = pg.get_by_label("Posterior (a folder of 'orgsim calibrate --abc' or its particles file)")
+    expect(path).to_have_value("docs/posterior")  # the server runs in the repository: the committed one
+    expect(pg.locator(".orgsim-posterior-note")).to_contain_text("particles")
+    path.fill("docs/no-such-posterior")
+    path.press("Enter")
+    alert = pg.locator(".orgsim-error")
+    expect(alert).to_have_count(1)
+    expect(alert).to_contain_text("posterior docs/no-such-posterior: no such file or folder")
+    path.fill("docs/posterior")
+    path.press("Enter")
+    expect(alert).to_have_count(0)
+
+    run.click()
+    caption = pg.locator(ACTIVE + " .orgsim-posterior")
+    expect(caption).to_contain_text("Parameters from the posterior docs/posterior", timeout=180_000)
+    expect(pg.get_by_text("seed noise and parameter uncertainty")).to_be_visible()
+    expect(pg.get_by_text("3 replications")).to_be_visible()
+    expect(pg.locator(ACTIVE + " .js-plotly-plot")).to_have_count(8, timeout=30_000)
+    expect_no_error(pg)
