@@ -151,6 +151,20 @@ class Customers:
         self.indptr, self.indices = small_world(n, degree, rewiring, rng)
         self.degree = int(self.indptr[1] - self.indptr[0]) if n else 0
         self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.year_brand = self.brand.copy()  # every customer's brand at the start of the year (churn)
+        self.year_counts = self.counts()
+
+    def start_year(self) -> None:
+        """Remember every customer's brand now, as the start of a year for :meth:`churn` (no draws)."""
+        np.copyto(self.year_brand, self.brand)
+        self.year_counts = self.counts()
+
+    def churn(self) -> np.ndarray:
+        """Per firm: the share of its customers at the start of the year (:meth:`start_year`) who buy
+        from another firm now; 0 for a firm that had none. Vectorised, draws no random numbers."""
+        lost = np.bincount(self.year_brand[self.brand != self.year_brand], minlength=self.firms)
+        start = self.year_counts
+        return np.divide(lost, start, out=np.zeros(self.firms), where=start > 0)
 
     def counts(self) -> np.ndarray:
         return _count(self.brand, self.firms)

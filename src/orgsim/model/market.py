@@ -11,7 +11,7 @@ from orgsim.model import quarter
 from orgsim.model.agents import Executive
 from orgsim.model.customers import ChoiceInputs, Customers, beta_draws
 from orgsim.model.quarter import STOCKS, Params, State
-from orgsim.model.records import EXEC_COLUMNS, FIRM_COLUMNS, INT_COLUMNS, MEAN_ROWS, PAIR_COLUMNS, REPORTERS
+from orgsim.model.records import EXEC_COLUMNS, FIRM_COLUMNS, INT_COLUMNS, MEAN_ROWS, PAIR_COLUMNS, REPORTERS, FirmCol
 from orgsim.model.roles import CFO, CIO, CMO, ROLES
 from orgsim.model.rules import budget, politics
 from orgsim.model.rules.budget import BudgetParams
@@ -327,6 +327,7 @@ class Market(mesa.Model):
         if q > self.config.steps:
             raise RunFinished(f"the run has ended at quarter {self.config.steps}; build a new Market to run again")
         self.customers_choose(q)
+        self.record_churn(q)
         budget_year = q > 1 and (q - 1) % 4 == 0
         quarter.executives_quarter(self.state, self.params, q, budget_year, self.rng)
         self._means(q)
@@ -352,6 +353,15 @@ class Market(mesa.Model):
         )
         self.switched = self.customers.choose(inputs, self.rng)
         self.state.revenue[q] = self._revenue(q)
+
+    def record_churn(self, q: int) -> None:
+        """The firm record's ``churn`` after quarter ``q``'s choices: the share of each firm's customers
+        at the start of the year (after quarter 4y, y = (q - 1) // 4) who now buy from another firm,
+        year to date (the year's last quarter, q = 4, 8, ..., gives the year's). A record only: it reads
+        the customers' brands, draws no random numbers and changes no state the dynamics read."""
+        self.state.firm_record[q, FirmCol.churn] = self.customers.churn()
+        if q % 4 == 0:
+            self.customers.start_year()
 
     # -- results ------------------------------------------------------------------------------
     def _record(self, q: int) -> None:

@@ -45,6 +45,7 @@ FIRM_COLUMNS = (
     "pressure",
     "threat",
     "climate",
+    "churn",  # written by the Market after the customers' choice (not by the compiled record)
 )
 #: per-quarter per-executive columns
 EXEC_COLUMNS = (
