@@ -134,6 +134,42 @@ def test_benchmark_runs_at_tiny_sizes(tmp_path):
     out = tmp_path / "PERF.md"
     assert bench.main(["--quick", "--out", str(out), "--profile-notes", str(tmp_path / "none.md")]) == 0
     text = out.read_text()
-    for heading in ("## Machine", "## Targets", "## a.", "## b.", "## c.", "## d.", "## e.", "## f."):
+    for heading in ("## Machine", "## Targets", "## a.", "## b.", "## c.", "## d.", "## e.", "## f.", "## k."):
         assert heading in text
     assert out.with_suffix(".json").exists()
+
+
+def test_only_refuses_unknown_sections_and_a_missing_earlier_run(tmp_path, capsys):
+    out = tmp_path / "PERF.md"
+    assert bench.main(["--quick", "--out", str(out), "--only", "k,z"]) == 2
+    assert "--only k,z: sections are letters among a, b" in capsys.readouterr().err
+    assert bench.main(["--quick", "--out", str(out), "--only", "k"]) == 2  # no PERF.json beside it
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "needs an earlier run's" in err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_calibration_throughput_alone_keeps_the_other_sections(tmp_path):
+    """Section k (a real ABC-SMC on 1 and 2 processes, about a minute at tiny sizes) re-measured on its
+    own with --only: the other sections' figures come from the earlier run's JSON, unchanged."""
+    import json
+    import shutil
+
+    pytest.importorskip("pyabc")
+    out = tmp_path / "PERF.md"
+    shutil.copy(BENCH.parent / "docs" / "PERFORMANCE.json", out.with_suffix(".json"))
+    earlier = json.loads(out.with_suffix(".json").read_text())
+    assert bench.main(["--quick", "--out", str(out), "--only", "k", "--profile-notes", str(tmp_path / "no.md")]) == 0
+    raw = json.loads(out.with_suffix(".json").read_text())
+    k = raw["k. calibration"]
+    assert set(k["processes"]) == {"1 process", "2 processes"}
+    for v in k["processes"].values():
+        assert v["runs_long"] > v["runs_short"] > 0 and v["rate_marginal"] > 0 and v["rate_whole"] > 0
+    assert k["processes"]["1 process"]["executor"] == "serial"
+    assert k["same_posterior"] == {"1": True, "2": True}  # the posterior does not depend on the workers
+    assert raw["a. market step"] == earlier["a. market step"] and raw["machine"] == earlier["machine"]
+    assert set(raw["reruns"]) == {"k"} and raw["quick"] is True
+    text = out.read_text()
+    assert "## k. Calibration throughput" in text and "Section k was measured after this run" in text
+    assert "2 processes / 1:" in text and "## a. The customer-market step" in text
