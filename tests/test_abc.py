@@ -4,6 +4,7 @@ killed with SIGKILL and started again ends where an uninterrupted one does."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -18,17 +19,23 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from orgsim.calibration import abc
+from orgsim.calibration import abc, report
 from orgsim.calibration.targets import (
     CALIBRATION,
+    CONTRASTS,
     HELD_OUT,
     TARGETS,
     UNMAPPED,
+    annual_switching,
+    contrast,
+    contrast_scenarios,
     firm_years,
     kurtosis,
     l_kurtosis,
     replicated_statistics,
+    target,
 )
+from orgsim.model.market import Market
 from orgsim.scenario.specs import param_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,8 +54,13 @@ def test_targets_are_those_of_targets_md() -> None:
         assert math.isclose(t.sd, (t.hi - t.lo) / 2 / 1.959964)
         # the band is the one TARGETS.md proposes (no figure invented here)
         assert f"[{t.lo:.2f}, {t.hi:.2f}]" in text, t.id
-    assert {t.id for t in HELD_OUT} >= {"H1", "H2a", "H2b", "H3", "H4a", "H6", "H7"}
-    assert any(u[0] == "T9" for u in UNMAPPED)
+    assert {t.id for t in HELD_OUT} >= {"H1", "H2a", "H2b", "H3", "H4a", "H5", "H6", "H7", "T9"}
+    assert not {"T9", "H5"} & {u[0] for u in UNMAPPED}  # both computed now
+    t9 = target("T9")
+    assert t9.rule == "band" and f"[{t9.lo:.2f}, {t9.hi:.2f}]" in text  # TARGETS.md 7.S's band
+    h5 = target("H5")
+    assert h5.statistic is None and h5.contrast == ("downturn", "power_coefficient") and h5.rule == "above"
+    assert CONTRASTS == (h5,) and contrast_scenarios(TARGETS) == {"downturn": ("power_coefficient",)}
 
 
 def _table(n_firms: int = 2, steps: int = 12) -> pd.DataFrame:
@@ -77,9 +89,16 @@ def _table(n_firms: int = 2, steps: int = 12) -> pd.DataFrame:
                     "p_coop_cmo_cfo": 0.1,
                     "p_brief": 0.6,
                     "incidents": int(s == 12 and f == 0),
+                    # firm 0 holds 0.5 + 0.01 step of the customers; churn only counts at the year's end
+                    "market_share": 0.5 + 0.01 * s if f == 0 else 0.5 - 0.01 * s,
+                    "churn": {8: (0.2, 0.3), 12: (0.1, 0.4)}.get(s, (0.9, 0.9))[f],
                 }
             )
     return pd.DataFrame(rows)
+
+
+#: years ending at steps 8 and 12 (the last two years of quarters 0-12), weighted by the shares at 4 and 8
+SWITCHING = ((0.2 * 0.54 + 0.3 * 0.46) + (0.1 * 0.58 + 0.4 * 0.42)) / 2
 
 
 def test_statistics_by_hand() -> None:
@@ -98,6 +117,66 @@ def test_statistics_by_hand() -> None:
     assert stats["brief_year1"] == pytest.approx(0.5)
     assert stats["strong_cmo_cfo"] == 0.0
     assert stats["incident_years"] == pytest.approx(0.25)  # 1 of 4 firm-years in the last two years
+    assert stats["annual_switching"] == pytest.approx(SWITCHING)
+    assert "power_scarcity_contrast" not in stats  # a contrast needs two scenarios
+
+
+def test_annual_switching_by_run_and_without_a_complete_year() -> None:
+    a, b = _table(), _table()
+    b.loc[b["step"] == 12, "churn"] = 0.0  # the second run's last year loses nobody
+    both = pd.concat([a.assign(rep=0), b.assign(rep=1)], ignore_index=True)
+    second = (0.2 * 0.54 + 0.3 * 0.46) / 2
+    assert annual_switching(b) == pytest.approx(second)
+    assert annual_switching(both) == pytest.approx((SWITCHING + second) / 2)
+    assert replicated_statistics(both, (target("T9"),))["annual_switching"] == pytest.approx((SWITCHING + second) / 2)
+    assert math.isnan(annual_switching(_table(steps=3)))  # no year has ended
+    # a run that ends mid-year: only the years wholly in its last 8 quarters (3-10) count (5-8, not 1-4)
+    assert annual_switching(_table(steps=10)) == pytest.approx(0.2 * 0.54 + 0.3 * 0.46)
+
+
+# -- the churn column: a record that changes nothing -----------------------------------------------
+
+
+def test_churn_is_a_recount_of_the_customers_brands() -> None:
+    m = Market("baseline", rng=11, customers=400, steps=13, firms=3)
+    start = m.customers.brand.copy()  # brands at quarter 0: the first year's start
+    switched_by_year = {}
+    while m.running:
+        m.step()
+        q = m.steps
+        brand = m.customers.brand
+        expected = np.zeros(3)
+        for f in range(3):
+            had = start == f
+            expected[f] = np.count_nonzero(had & (brand != f)) / np.count_nonzero(had) if had.any() else 0.0
+        got = m.firm_table().query("step == @q")["churn"].to_numpy()
+        np.testing.assert_array_equal(got, expected)
+        if q % 4 == 0:
+            switched_by_year[q] = np.count_nonzero(brand != start) / len(brand)
+            start = brand.copy()
+    firms = m.firm_table()
+    assert (firms.loc[firms["step"] == 0, "churn"] == 0).all()
+    assert firms["churn"].between(0, 1).all() and firms["churn"].gt(0).any()
+    # T9 from the table = the share of customers whose brand differs over the one year wholly in the
+    # last 8 quarters (6-13): quarters 9-12
+    assert annual_switching(firms) == pytest.approx(switched_by_year[12], abs=1e-12)
+    last_two = (switched_by_year[8] + switched_by_year[12]) / 2  # quarters 0-12: years 5-8 and 9-12
+    assert annual_switching(firms[firms["step"] <= 12]) == pytest.approx(last_two, abs=1e-12)
+
+
+def test_recording_churn_changes_no_other_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    def tables() -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        m = Market("baseline", rng=5, customers=300, steps=9)
+        m.run()
+        return m.firm_table(), m.executive_table(), m.rng.bit_generator.state
+
+    firms, execs, state = tables()
+    monkeypatch.setattr(Market, "record_churn", lambda self, q: None)
+    firms0, execs0, state0 = tables()
+    assert (firms0["churn"] == 0).all() and firms["churn"].gt(0).any()
+    pd.testing.assert_frame_equal(firms.drop(columns="churn"), firms0.drop(columns="churn"), check_exact=True)
+    pd.testing.assert_frame_equal(execs, execs0, check_exact=True)
+    assert state == state0  # no random number drawn
 
 
 def test_stacked_replications_average_the_runs() -> None:
@@ -237,3 +316,84 @@ def test_a_run_killed_after_its_first_generation_resumes_to_the_same_posterior(
     written = pd.read_parquet(out / "particles.parquet")
     pd.testing.assert_frame_equal(serial, written, check_exact=True)
     assert (out / "posterior.json").is_file() and (out / "particles.csv").is_file()
+
+
+# -- H5: a contrast of two scenarios at the same draws and seeds ------------------------------------
+
+
+def test_h5_is_the_downturn_coefficient_minus_the_baseline_one() -> None:
+    h5 = target("H5")
+    assert contrast(h5, {"power_coefficient": 0.1}, {"downturn": {"power_coefficient": 0.25}}) == pytest.approx(0.15)
+    with pytest.raises(ValueError, match="not a contrast"):
+        contrast(target("H4a"), {}, {})
+    names = [t.name for t in TARGETS if t.statistic is not None]
+    pred = pd.DataFrame({n: [0.5, 0.5, 0.5] for n in names}).assign(power_coefficient=[0.1, 0.2, float("nan")])
+    down = pd.DataFrame({"power_coefficient": [0.3, 0.1, 0.5]})
+    full = report.with_contrasts(pred, {"downturn": down})
+    np.testing.assert_allclose(full["power_scarcity_contrast"], [0.2, -0.1, np.nan])
+    parts = report.contrast_parts(pred, {"downturn": down}, TINY)
+    assert parts["H5"]["scenario"] == "downturn" and parts["H5"]["reference"] == "baseline"
+    assert parts["H5"]["scenario_mean"] == pytest.approx(0.3) and parts["H5"]["reference_mean"] == pytest.approx(0.15)
+    row = next(c for c in report.check_rows(full, full, HELD_OUT) if c["id"] == "H5")
+    assert row["mean"] == pytest.approx(0.05) and row["verdict"] is True and row["share_meeting"] == 0.5
+    assert row["draws"] == 2  # the draw without a coefficient is left out
+    with pytest.raises(ValueError, match="rows"):
+        report.with_contrasts(pred, {"downturn": down.iloc[:2]})
+
+
+def test_the_contrast_scenario_runs_with_the_same_parameters_and_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, tuple[str, ...], list]] = []
+
+    def fake(scenario: str, names: tuple[str, ...], tasks: list) -> list[dict[str, float]]:
+        calls.append((scenario, names, tasks))
+        return [{n: float(i) for n in names} for i in range(len(tasks))]
+
+    monkeypatch.setattr(report, "evaluate_chunk", fake)
+    thetas = [{"budget_share": 0.1}, {"budget_share": 0.2}, {"budget_share": 0.3}]
+    pred, others = report.predictive_with_contrasts(thetas, TINY, 9)
+    base = [c for c in calls if c[0] == "baseline"]
+    down = [c for c in calls if c[0] == "downturn"]
+    assert base and down and all(c[1] == ("power_coefficient",) for c in down)
+    assert [t for c in base for t in c[2]] == [t for c in down for t in c[2]]  # same overrides and seeds
+    assert list(pred["power_scarcity_contrast"]) == [0.0, 0.0, 0.0] and len(others["downturn"]) == 3
+
+
+# -- the report writes the committed posterior folder ----------------------------------------------
+
+
+def test_write_posterior_formats_and_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(abc.ConfigError, match="choose among"):
+        abc.write_posterior(tmp_path / "none.db", tmp_path / "o", formats=("xlsx",))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(abc.ConfigError, match="not a folder"):
+        abc.write_posterior(tmp_path / "none.db", tmp_path / "file", formats=("csv",))
+
+
+@pytest.mark.slow
+def test_the_report_writes_the_posterior_folder(tmp_path: Path) -> None:
+    small = abc.Settings(population=8, generations=1, reps=1, customers=150, steps=13, master_seed=3)
+    db = tmp_path / "abc.db"
+    abc.run_abc(small, db)
+    docs = tmp_path / "docs"
+    written = report.write_report(db, docs, draws=3, command="orgsim calibrate --abc (test)")
+    folder = docs / "posterior"  # the default: <docs>/posterior
+    assert sorted(p.name for p in folder.iterdir()) == ["particles.csv", "posterior.json"]
+    assert {folder / "particles.csv", folder / "posterior.json"} <= set(written)
+    ref = abc.write_posterior(db, tmp_path / "ref")  # what calibrate --abc writes to --out
+    for key, name in (("csv", "particles.csv"), ("json", "posterior.json")):
+        assert (folder / name).read_bytes() == ref[key].read_bytes()
+    record = json.loads((docs / "calibration_posterior.json").read_text())
+    h5 = next(c for c in record["predictive_checks"] if c["id"] == "H5")
+    parts = record["report"]["contrasts"]["H5"]
+    assert h5["draws"] == 3 and parts["scenario_mean"] is not None and parts["reference_mean"] is not None
+    assert h5["mean"] == pytest.approx(parts["scenario_mean"] - parts["reference_mean"])
+    assert record["report"]["contrast_scenarios"] == ["downturn"]
+    assert any(c["id"] == "T9" and c["draws"] == 3 for c in record["predictive_checks"])
+    text = (docs / "CALIBRATION.md").read_text()
+    assert "| H5 | `power_scarcity_contrast` |" in text and "| T9 | `annual_switching` |" in text
+    assert "double the report's predictive runs" in text
+    # another destination
+    other = tmp_path / "elsewhere"
+    paths = report.write_report(db, docs, draws=1, posterior_out=other)
+    assert (other / "particles.csv").read_bytes() == ref["csv"].read_bytes()
+    assert other / "posterior.json" in paths

@@ -295,6 +295,13 @@ def stored_settings(db: str | Path) -> Settings | None:
         raise ConfigError(f"{path}: not a calibration database of orgsim ({type(err).__name__})") from None
 
 
+def stored_observed(db: str | Path) -> dict[str, float]:
+    """The calibration targets' values a database was made with (name -> value)."""
+    history = pyabc.History(db_url(db), create=False)
+    history.id = 1
+    return {k: float(np.asarray(v)) for k, v in history.observed_sum_stat().items()}
+
+
 def generations_done(db: str | Path) -> int:
     if stored_settings(db) is None:
         return 0
@@ -345,6 +352,12 @@ def run_abc(
     ]
     if diff:
         raise ConfigError(f"{db}: holds a calibration with other settings: {', '.join(diff)}; choose another --db")
+    if found is not None:
+        stored = stored_observed(db)
+        if stored != observed():
+            raise ConfigError(
+                f"{db}: holds a calibration against other targets ({', '.join(sorted(stored))}); choose another --db"
+            )
     db.parent.mkdir(parents=True, exist_ok=True)
     logging.getLogger("ABC").setLevel(logging.WARNING)
     out = AbcRun(db=db, settings=settings)
@@ -453,16 +466,31 @@ def summary(db: str | Path) -> dict[str, Any]:
     }
 
 
-def write_posterior(db: str | Path, out: str | Path) -> dict[str, Path]:
-    """``particles.parquet``, ``particles.csv`` and ``posterior.json`` into folder ``out``."""
+#: what write_posterior can write, by key: the file's name
+POSTERIOR_FILES = {"parquet": "particles.parquet", "csv": "particles.csv", "json": "posterior.json"}
+
+
+def write_posterior(
+    db: str | Path, out: str | Path, formats: tuple[str, ...] = ("parquet", "csv", "json")
+) -> dict[str, Path]:
+    """The particles (``particles.parquet``, ``particles.csv``) and ``posterior.json`` (:func:`summary`)
+    into folder ``out``, those of ``formats`` (keys of :data:`POSTERIOR_FILES`) only."""
     from orgsim.io import atomic_write
 
+    unknown = [f for f in formats if f not in POSTERIOR_FILES]
+    if unknown or not formats:
+        raise ConfigError(f"write_posterior: formats {list(formats)}; choose among {', '.join(POSTERIOR_FILES)}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     post = posterior(db)
-    paths = {"parquet": out / "particles.parquet", "csv": out / "particles.csv", "json": out / "posterior.json"}
-    atomic_write(paths["parquet"], lambda fh: post.to_parquet(fh, index=False))
-    atomic_write(paths["csv"], lambda fh: fh.write(post.to_csv(index=False).encode()))
-    text = json.dumps(summary(db), indent=2) + "\n"
-    atomic_write(paths["json"], lambda fh: fh.write(text.encode()))
+    paths = {k: out / POSTERIOR_FILES[k] for k in POSTERIOR_FILES if k in formats}
+    if "parquet" in paths:
+        atomic_write(paths["parquet"], lambda fh: post.to_parquet(fh, index=False))
+    if "csv" in paths:
+        atomic_write(paths["csv"], lambda fh: fh.write(post.to_csv(index=False).encode()))
+    if "json" in paths:
+        text = json.dumps(summary(db), indent=2) + "\n"
+        atomic_write(paths["json"], lambda fh: fh.write(text.encode()))
     return paths

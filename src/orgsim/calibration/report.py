@@ -8,6 +8,14 @@ predicted mean and the 2.5-97.5 % range over draws are set against the target's 
 calibration target is *reproduced* when the predictive mean lies in its band; a held-out target
 *passes* when the predictive mean meets its rule. The share of draws meeting it is shown beside.
 The shipped defaults are simulated with the same seeds for comparison (they are not changed here).
+
+Contrast targets (H5: the influence coefficient in ``downturn`` minus in the calibrated scenario)
+run the other scenario at the same draws and seeds (common random numbers), for the posterior and
+for the shipped defaults: the report's predictive runs double; the ABC itself never runs it.
+
+With ``--docs`` the report also writes the posterior's particles (``particles.csv``) and summary
+(``posterior.json``) to ``docs/posterior/`` by :func:`orgsim.calibration.abc.write_posterior`, the
+folder ``orgsim run/sweep --posterior`` reads in a fresh clone.
 """
 
 from __future__ import annotations
@@ -23,12 +31,23 @@ import numpy as np
 import pandas as pd
 
 from orgsim.calibration import abc
-from orgsim.calibration.targets import CALIBRATION, HELD_OUT, TARGETS, UNMAPPED, Target, evaluate_chunk
+from orgsim.calibration.targets import (
+    CALIBRATION,
+    HELD_OUT,
+    TARGETS,
+    UNMAPPED,
+    Target,
+    contrast,
+    contrast_scenarios,
+    evaluate_chunk,
+)
 
 _PPC_KEY = 2  # spawn-key root of the predictive checks (abc uses 0 and 1)
 _DEFAULTS_KEY = 3
 #: a posterior 95 % interval at least this share of the prior's 95 % interval: "not identified"
 FLAT = 0.8
+#: what --docs writes into docs/posterior/ (the committed copy: CSV, not Parquet)
+DOCS_POSTERIOR_FORMATS = ("csv", "json")
 
 
 def draw_particles(post: pd.DataFrame, draws: int, master_seed: int) -> pd.DataFrame:
@@ -51,25 +70,96 @@ def predictive(
     settings: abc.Settings,
     key: int,
     *,
+    scenario: str | None = None,
+    names: tuple[str, ...] | None = None,
     workers: int = 1,
     scheduler: str | None = None,
 ) -> pd.DataFrame:
-    """Every target's statistic at each parameter set (rows in order), ``settings.reps`` replications each."""
+    """The statistics ``names`` (default: every target's of one table) at each parameter set (rows in
+    order), ``settings.reps`` replications each, in ``scenario`` (default: the calibrated one). The
+    seeds depend on the key, the row and the replication only: another scenario gets the same ones."""
     from orgsim.experiments.sweep import executor
 
     tasks = [
         (abc.overrides(theta, settings), _seeds(settings.master_seed, key, i, settings.reps))
         for i, theta in enumerate(thetas)
     ]
-    names = tuple(t.name for t in TARGETS)
+    if names is None:
+        names = tuple(t.name for t in TARGETS if t.statistic is not None)
     size = max(1, math.ceil(len(tasks) / (max(workers, 1) * 4)))
     with executor(workers, scheduler) as (pool, _):
         futures = [
-            pool.submit(evaluate_chunk, settings.scenario, names, tasks[i : i + size])
+            pool.submit(evaluate_chunk, scenario or settings.scenario, names, tasks[i : i + size])
             for i in range(0, len(tasks), size)
         ]
         rows = [row for fut in futures for row in fut.result()]
     return pd.DataFrame(rows, columns=list(names))
+
+
+def with_contrasts(
+    pred: pd.DataFrame, others: dict[str, pd.DataFrame], targets: tuple[Target, ...] = TARGETS
+) -> pd.DataFrame:
+    """``pred`` (the calibrated scenario's statistics, a row per parameter set) with a column per
+    contrast target: row by row, :func:`orgsim.calibration.targets.contrast` against the same row of
+    ``others[scenario]`` (the same parameter set and seeds in the other scenario)."""
+    out = pred.copy()
+    for t in targets:
+        if t.contrast is None:
+            continue
+        other = others[t.contrast[0]]
+        if len(other) != len(pred):
+            raise ValueError(f"{t.id}: {len(other)} rows in {t.contrast[0]}, {len(pred)} in the calibrated scenario")
+        out[t.name] = [
+            contrast(t, base, {t.contrast[0]: row})
+            for base, row in zip(pred.to_dict("records"), other.to_dict("records"), strict=True)
+        ]
+    return out
+
+
+def contrast_parts(
+    pred: pd.DataFrame, others: dict[str, pd.DataFrame], settings: abc.Settings, targets: tuple[Target, ...] = TARGETS
+) -> dict[str, dict[str, Any]]:
+    """Per contrast target: the mean over draws of its statistic in each of the two scenarios."""
+
+    def mean(x: pd.Series) -> float | None:
+        v = x.to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        return float(v.mean()) if len(v) else None
+
+    out = {}
+    for t in targets:
+        if t.contrast is None:
+            continue
+        scenario, of = t.contrast
+        out[t.id] = {
+            "statistic": of,
+            "scenario": scenario,
+            "reference": settings.scenario,
+            "scenario_mean": mean(others[scenario][of]),
+            "reference_mean": mean(pred[of]),
+        }
+    return out
+
+
+def predictive_with_contrasts(
+    thetas: list[dict[str, float]],
+    settings: abc.Settings,
+    key: int,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """:func:`predictive` in the calibrated scenario, then in each contrast's other scenario (same
+    parameter sets and seeds, only the statistics the contrasts need); the first with the contrast
+    columns added (:func:`with_contrasts`), and the other scenarios' tables."""
+    pred = predictive(thetas, settings, key, workers=workers, scheduler=scheduler)
+    others = {
+        scenario: predictive(
+            thetas, settings, key, scenario=scenario, names=names, workers=workers, scheduler=scheduler
+        )
+        for scenario, names in contrast_scenarios(TARGETS).items()
+    }
+    return with_contrasts(pred, others), others
 
 
 def check_rows(pred: pd.DataFrame, defaults: pd.DataFrame, targets: tuple[Target, ...]) -> list[dict[str, Any]]:
@@ -224,6 +314,25 @@ def _check_table(checks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _contrast_lines(parts: dict[str, dict[str, Any]], meta: dict[str, Any]) -> list[str]:
+    """What each contrast target compares, its two means, and what it cost."""
+    lines = []
+    for tid, p in parts.items():
+        lines.append(
+            f"{tid} compares `{p['statistic']}` in `{p['scenario']}` with `{p['reference']}` at the same draws "
+            f"and seeds (common random numbers): mean {_f(p['scenario_mean'])} in `{p['scenario']}`, "
+            f"{_f(p['reference_mean'])} in `{p['reference']}`; the table's value is the mean of the per-draw "
+            "differences."
+        )
+    if parts:
+        lines += [
+            f"Cost: the `{'`, `'.join(meta.get('contrast_scenarios', []))}` runs double the report's predictive "
+            "runs (posterior draws and shipped defaults); the ABC fit does not run them.",
+            "",
+        ]
+    return lines
+
+
 def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[str, Any], img_rel: str) -> str:
     s = summary["settings"]
     cal = [c for c in checks if c["role"] == "calibration"]
@@ -240,7 +349,7 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         "",
         "**Status: a first calibration, not adopted.** The shipped defaults, `docs/VALIDATION.md` and the",
         "validation are unchanged; `orgsim run` and `orgsim sweep` can draw from it (`--posterior runs/abc`;",
-        "a copy of its particles is committed as `docs/posterior/`);",
+        "this command wrote its particles and summary to `docs/posterior/`, committed for a fresh clone);",
         "making a point estimate of it the default, `--posterior` on the dashboard, and the validation at the",
         "posterior are later steps of issue 15.",
         "",
@@ -311,7 +420,14 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         f"Effective sample size of the last population: {summary['effective_sample_size']:.0f} of {s['population']}.",
         f"Simulations: {meta['proposals_total']} parameter sets accepted or rejected by pyabc (plus each batch's",
         "unused remainder), each of them "
-        f"{s['reps']} runs; posterior predictive checks: {meta['draws']} draws × {s['reps']} runs.",
+        f"{s['reps']} runs; posterior predictive checks: {meta['draws']} draws × {s['reps']} runs"
+        + "".join(f" and as many in `{x}`" for x in meta.get("contrast_scenarios", []))
+        + (
+            f", the shipped defaults {meta['defaults_draws']} × {s['reps']} runs in each"
+            if meta.get("defaults_draws")
+            else ""
+        )
+        + ".",
         "",
         "## Posterior",
         "",
@@ -342,6 +458,7 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         "",
         *_check_table(held),
         "",
+        *_contrast_lines(meta.get("contrasts", {}), meta),
         f"![Predictive checks]({img_rel}/checks.png)",
         "",
         "## Not identified by these data",
@@ -380,8 +497,11 @@ def write_report(
     scheduler: str | None = None,
     progress: Callable[[str], None] | None = None,
     command: str | None = None,
+    posterior_out: str | Path | None = None,
 ) -> list[Path]:
-    """docs/CALIBRATION.md, docs/img/calibration/*.png and docs/calibration_posterior.json from ``db``."""
+    """docs/CALIBRATION.md, docs/img/calibration/*.png, docs/calibration_posterior.json and the
+    posterior folder (``particles.csv``, ``posterior.json``; ``posterior_out``, default
+    ``<docs>/posterior``) from ``db``."""
     import sys
 
     import orgsim
@@ -397,11 +517,16 @@ def write_report(
     post = abc.posterior(db)
     drawn = draw_particles(post, draws, settings.master_seed)
     thetas = [{p.name: float(r[p.name]) for p in abc.PRIORS} for _, r in drawn.iterrows()]
-    if progress:
-        progress(f"posterior predictive checks: {draws} draws x {settings.reps} runs")
-    pred = predictive(thetas, settings, _PPC_KEY, workers=workers, scheduler=scheduler)
+    extra = list(contrast_scenarios(TARGETS))
     n_def = min(draws, 40)
-    defaults = predictive([{}] * n_def, settings, _PPC_KEY, workers=workers, scheduler=scheduler)
+    if progress:
+        also = "".join(f", again in {x} (contrasts)" for x in extra)
+        progress(
+            f"posterior predictive checks: {draws} draws x {settings.reps} runs, shipped defaults "
+            f"{n_def} x {settings.reps}{also}"
+        )
+    pred, others = predictive_with_contrasts(thetas, settings, _PPC_KEY, workers=workers, scheduler=scheduler)
+    defaults, _ = predictive_with_contrasts([{}] * n_def, settings, _PPC_KEY, workers=workers, scheduler=scheduler)
     checks = check_rows(pred, defaults, (*CALIBRATION, *HELD_OUT))
     paths = [
         _marginals(post, img / "marginals.png"),
@@ -414,6 +539,9 @@ def write_report(
         "version": orgsim.__version__,
         "commit": git_commit() or "unknown",
         "draws": draws,
+        "defaults_draws": n_def,
+        "contrast_scenarios": extra,
+        "contrasts": contrast_parts(pred, others, settings),
         "proposals_total": int(sum(g["proposals"] for g in summary["generations"])),
     }
     text = markdown(summary, checks, meta, "img/calibration")
@@ -422,4 +550,7 @@ def write_report(
     record = {**summary, "predictive_checks": checks, "report": meta}
     js = docs / "calibration_posterior.json"
     atomic_write(js, lambda fh: fh.write((json.dumps(record, indent=2) + "\n").encode("utf-8")))
-    return [md, js, *paths]
+    folder = abc.write_posterior(
+        db, docs / "posterior" if posterior_out is None else posterior_out, formats=DOCS_POSTERIOR_FORMATS
+    )
+    return [md, js, *paths, *folder.values()]

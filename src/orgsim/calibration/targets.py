@@ -23,7 +23,7 @@ regressions) use every run's rows and group within runs where the definition say
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,9 +53,13 @@ class Target:
     hi: float | None
     source: str  # short citation (TARGETS.md rows)
     window: str
-    statistic: Callable[[pd.DataFrame], float]
+    statistic: Callable[[pd.DataFrame], float] | None  # None for a contrast (below)
     pooled: bool = False  # computed on all replications' rows together (not averaged over runs)
     note: str = ""
+    #: a contrast of two scenarios: (scenario, target name): that target's statistic in ``scenario``
+    #: minus its statistic in the calibrated scenario, at the same parameters and seeds (not a
+    #: statistic of one table: see :func:`contrast`)
+    contrast: tuple[str, str] | None = None
 
     @property
     def value(self) -> float:
@@ -381,6 +385,34 @@ def incident_years(firms: pd.DataFrame) -> float:
     return float(s.groupby(["rep", "firm", "y"])["hit"].max().mean())
 
 
+def annual_switching(firms: pd.DataFrame) -> float:
+    """Share of customers whose brand at the end of a year differs from its start (TARGETS.md 7.S),
+    for the years wholly in the last two years (ending at steps 4k with 4(k - 1) >= max - 8), mean
+    over those years.
+
+    A year's share is Σ over firms of ``churn`` at the year's last quarter (step 4k: the share of the
+    firm's customers at step 4(k - 1) who buy elsewhere now) × the firm's ``market_share`` at step
+    4(k - 1) (its customers then / all customers). NaN without a complete year in the window.
+    """
+    rep = _reps(firms).astype(np.int64)
+    step = firms["step"].to_numpy().astype(np.int64)
+    firm = firms["firm"].to_numpy().astype(np.int64)
+    churn, share = firms["churn"].to_numpy(dtype=float), firms["market_share"].to_numpy(dtype=float)
+    top = int(step.max())
+    end = (step > 0) & (step % 4 == 0) & (step - 4 >= top - 8)
+    if not end.any():
+        return float("nan")
+    nf, ns = int(firm.max()) + 1, top + 1
+    at = np.full((int(rep.max()) + 1) * nf * ns, np.nan)  # market share by (rep, firm, step)
+    at[(rep * nf + firm) * ns + step] = share
+    start = at[(rep[end] * nf + firm[end]) * ns + step[end] - 4]
+    lost = churn[end] * start  # the firm's leavers as a share of all customers
+    year = rep[end] * ns + step[end]
+    keys, idx = np.unique(year, return_inverse=True)
+    per_year = np.bincount(idx, weights=lost, minlength=len(keys))
+    return float(per_year.mean())
+
+
 # -- the targets -----------------------------------------------------------------------------------
 
 _S = "stationary (last 2 years)"
@@ -444,15 +476,21 @@ TARGETS: tuple[Target, ...] = (
     Target("H7", "incident_years", "firm-years with >= 1 security incident", "held-out", "below", None, 0.69,
            "UK Cyber Security Breaches Survey 2023, large businesses 69 % (breaches or attacks: an upper bound) "
            "[TARGETS.md 7.10]", _S, incident_years, pooled=True),
+    Target("T9", "annual_switching", "customers with another brand at the end of a year than at its start",
+           "held-out", "band", 0.10, 0.35, "Pitney Bowes 2007: UK retail banking 18.3 %, all sectors 22 %, mobile "
+           "38.6 %; TM Forum: postpaid 5-32 %/year; US carriers < 1 %/month [TARGETS.md 7.7, 7.8, 7.S]; "
+           "sector-dependent", _S, annual_switching,
+           note="TARGETS.md section 8 proposes it as a (weak) calibration target; held out in this version: "
+                "the parameters it constrains (reconsider_base, reconsider_pressure, switching_cost) have no prior"),
+    Target("H5", "power_scarcity_contrast", "influence coefficient c under scarcity: c(downturn) - c(baseline)",
+           "held-out", "above", 0.0, None, "Pfeffer & Moore 1980: power matters more on the campus with more "
+           "scarcity [TARGETS.md 6.3]", "budget rounds 2 .. last, downturn - baseline", None, pooled=True,
+           contrast=("downturn", "power_coefficient"),
+           note="the downturn scenario at the same draws and seeds (the report's predictive runs only)"),
 )  # fmt: skip
 
 #: targets of docs/TARGETS.md that this version does not compute, and why
 UNMAPPED: tuple[tuple[str, str, str], ...] = (
-    ("T9", "annual customer switching [0.10, 0.35] (TARGETS.md 7.7, 7.8, 7.S)",
-     "needs a customer-level statistic (brand at the end vs the start of a year) that the model does not record; "
-     "no firm column measures gross customer flows"),
-    ("H5", "power matters more under scarcity: c(downturn) - c(baseline) > 0 (TARGETS.md 6.3)",
-     "not computed in this first version: it needs the posterior predictive runs of a second scenario (downturn)"),
     ("-", "numeric kurtosis / L-kurtosis values of budget changes (TARGETS.md 5, section 9)",
      "not found in the stored material; only the Normal's values (3, 0.123) are used as thresholds"),
     ("-", "CMO tenure, breach cost, Gartner predictions, CMO vs CIO tech spend (TARGETS.md 7.6, 7.11, 2.11, 2.10)",
@@ -461,6 +499,8 @@ UNMAPPED: tuple[tuple[str, str, str], ...] = (
 
 CALIBRATION = tuple(t for t in TARGETS if t.role == "calibration")
 HELD_OUT = tuple(t for t in TARGETS if t.role == "held-out")
+#: the targets that contrast two scenarios (computed by :func:`contrast`, not from one table)
+CONTRASTS = tuple(t for t in TARGETS if t.contrast is not None)
 
 
 def target(name: str) -> Target:
@@ -471,15 +511,41 @@ def target(name: str) -> Target:
 
 
 def statistics(firms: pd.DataFrame, targets: tuple[Target, ...] = CALIBRATION) -> dict[str, float]:
-    """Each target's statistic of one run's firm table."""
-    return {t.name: float(t.statistic(firms)) for t in targets}
+    """Each target's statistic of one run's firm table (contrasts left out: they need two scenarios)."""
+    return {t.name: float(t.statistic(firms)) for t in targets if t.statistic is not None}
+
+
+def contrast_scenarios(targets: tuple[Target, ...]) -> dict[str, tuple[str, ...]]:
+    """Scenario -> the names of the statistics the contrasts among ``targets`` need from it."""
+    out: dict[str, list[str]] = {}
+    for t in targets:
+        if t.contrast is not None:
+            scenario, of = t.contrast
+            if target(of).statistic is None:
+                raise ValueError(f"{t.id}: contrasts {of}, itself not a statistic of one table")
+            out.setdefault(scenario, [])
+            if of not in out[scenario]:
+                out[scenario].append(of)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def contrast(t: Target, base: Mapping[str, float], others: Mapping[str, Mapping[str, float]]) -> float:
+    """A contrast target's value: its statistic in the other scenario minus in the calibrated one.
+
+    ``base``: statistics of the calibrated scenario; ``others``: scenario -> statistics there, both
+    of the same parameter set and seeds.
+    """
+    if t.contrast is None:
+        raise ValueError(f"{t.id} is not a contrast")
+    scenario, of = t.contrast
+    return float(others[scenario][of]) - float(base[of])
 
 
 #: the firm-table columns the statistics read (run_tables keeps only these: selecting rows is cheaper)
 USED_COLUMNS = (
     "step", "firm", "revenue", "profit", "budget", "budget_marketing", "budget_it_core", "budget_it_marketing",
     "shadow_it", "budget_finance", "influence_cmo", "influence_cio", "influence_cfo", "coop_cmo_cio", "coop_cmo_cfo",
-    "cmo_briefs_ceo", "p_coop_cmo_cfo", "p_brief", "incidents",
+    "cmo_briefs_ceo", "p_coop_cmo_cfo", "p_brief", "incidents", "market_share", "churn",
 )  # fmt: skip
 
 
@@ -500,11 +566,13 @@ def run_tables(overrides: dict[str, object], seeds: list[int], scenario: str = "
 def replicated_statistics(firms: pd.DataFrame, targets: tuple[Target, ...] = CALIBRATION) -> dict[str, float]:
     """Each target's statistic over stacked replications: the mean of the per-run statistics, or the
     statistic of all runs' rows together for a ``pooled`` target. A run whose statistic is not a
-    number is left out of the mean (all of them: NaN)."""
+    number is left out of the mean (all of them: NaN). Contrasts (two scenarios) are left out."""
     reps = _reps(firms)
     per_run = [firms[reps == r] for r in np.unique(reps)]
     out: dict[str, float] = {}
     for t in targets:
+        if t.statistic is None:
+            continue
         if t.pooled:
             out[t.name] = float(t.statistic(firms))
         else:
