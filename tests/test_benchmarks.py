@@ -164,10 +164,13 @@ def test_calibration_throughput_alone_keeps_the_other_sections(tmp_path):
     raw = json.loads(out.with_suffix(".json").read_text())
     k = raw["k. calibration"]
     assert set(k["processes"]) == {"1 process", "2 processes"}
-    for v in k["processes"].values():
-        assert v["runs_long"] > v["runs_short"] > 0 and v["rate_marginal"] > 0 and v["rate_whole"] > 0
-    assert k["processes"]["1 process"]["executor"] == "serial"
-    assert k["same_posterior"] == {"1": True, "2": True}  # the posterior does not depend on the workers
+    one, two = k["processes"]["1 process"], k["processes"]["2 processes"]
+    assert one["executor"] == "serial" and two["executor"] == "2 processes"
+    for v in (one, two):  # no timing asserted: the machine is shared
+        (r,) = v["rounds"]  # --quick: one calibration per executor
+        assert r["runs"] == r["parameter_sets"] * k["settings"]["reps"] > r["warm_runs"] > 0 and r["wall"] > 0
+    assert one["rounds"][0]["runs"] == two["rounds"][0]["runs"]  # the same proposals, whatever the workers
+    assert k["same_posterior"] is True  # the posterior does not depend on the workers
     assert raw["a. market step"] == earlier["a. market step"] and raw["machine"] == earlier["machine"]
     assert set(raw["reruns"]) == {"k"} and raw["quick"] is True
     text = out.read_text()
