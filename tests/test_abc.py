@@ -370,7 +370,7 @@ def test_write_posterior_formats_and_bad_input(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_report_writes_the_posterior_folder(tmp_path: Path) -> None:
+def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     small = abc.Settings(population=8, generations=1, reps=1, customers=150, steps=13, master_seed=3)
     db = tmp_path / "abc.db"
     abc.run_abc(small, db)
@@ -397,3 +397,8 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path) -> None:
     paths = report.write_report(db, docs, draws=1, posterior_out=other)
     assert (other / "particles.csv").read_bytes() == ref["csv"].read_bytes()
     assert other / "posterior.json" in paths
+    # a database fitted against other calibration targets is not resumed
+    targets_now = abc.observed()
+    monkeypatch.setattr(abc, "observed", lambda: {**targets_now, "annual_switching": 0.225})
+    with pytest.raises(abc.ConfigError, match="against other targets"):
+        abc.run_abc(small, db)
