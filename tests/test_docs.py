@@ -76,3 +76,21 @@ def test_calibrated_defaults_are_the_calibration_result():
     assert set(best) == set(calibrated_parameters())
     for name, value in best.items():
         assert defaults[name] == pytest.approx(value, abs=1e-9), name
+
+
+def test_posterior_defaults_are_the_committed_posteriors_point_estimate():
+    """Every default labelled 'posterior' is the point estimate of docs/posterior (orgsim.calibration.defaults);
+    the posterior's parameters the rule leaves to the spin-up are labelled 'calibrated'."""
+    from orgsim.calibration.defaults import committed, point_estimate, spun_up
+    from orgsim.scenario.schema import GROUPS, SRC_CAL, SRC_POST
+
+    summary = committed(ROOT)
+    fields = {name: (cls, f) for cls in GROUPS.values() for name, f in cls.model_fields.items()}
+    source = {name: (f.json_schema_extra or {}).get("source") for name, (_, f) in fields.items()}
+    estimate = point_estimate(summary)
+    assert {name for name, s in source.items() if s == SRC_POST} == set(estimate)
+    for name, value in estimate.items():
+        assert getattr(fields[name][0](), name) == pytest.approx(value, abs=1e-12), name
+    for name in spun_up(summary):
+        assert source[name] == SRC_CAL, name
+    assert set(summary["parameters"]) <= set(estimate) | set(spun_up(summary))

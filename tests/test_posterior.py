@@ -169,3 +169,52 @@ def test_resumed_sweep_draws_the_same(tmp_path: Path) -> None:
     a, b = (st.load(p).drop(columns=["code_version"]) for p in (whole, part))
     pd.testing.assert_frame_equal(a, b)
     assert main(["replay", str(part), "p00001-r001"]) == 0  # the manifest's overrides hold the draw
+
+
+def test_point_estimate_follows_the_pre_registered_rule():
+    from orgsim.calibration.defaults import point_estimate, spun_up
+
+    def entry(median: float, width_ratio: float) -> dict[str, float]:
+        return {"median": median, "width_ratio": width_ratio}
+
+    summary = {
+        "parameters": {
+            "claim_cmo": entry(0.86564, 0.3),  # identified: the median, four decimals
+            "shadow_it_cap": entry(0.3096, 0.87),  # unidentified, no spin-up rule: the median
+            "start_share_marketing": entry(0.62, 0.99),  # unidentified, spun up: absent
+            "coop_cmo_cio": entry(0.45, 0.5),  # identified although spun up otherwise: the median
+            "coop_cmo_cfo": entry(0.314, 0.28),
+        },
+        "tied": {"coop_cfo_cmo": "coop_cmo_cfo"},
+    }
+    assert point_estimate(summary) == {
+        "claim_cmo": 0.8656,
+        "shadow_it_cap": 0.3096,
+        "coop_cmo_cio": 0.45,
+        "coop_cmo_cfo": 0.314,
+        "coop_cfo_cmo": 0.314,
+    }
+    assert spun_up(summary) == ["start_share_marketing"]
+
+
+def test_what_the_scenario_file_and_the_settings_set_wins_over_the_draw(tmp_path: Path, capsys) -> None:
+    """shadow_it's cap and walls' propensities define those scenarios: a draw must not turn them into the baseline."""
+    folder = particles(tmp_path / "post")
+    assert {"levers.shadow_it_cap", "executives.coop_cio_cmo"} <= set(post.scenario_sets("shadow_it"))
+    assert all(k.startswith("environment.") for k in post.scenario_sets("baseline"))  # no calibrated parameter
+    run = ["run", "shadow_it", "--customers", "300", "--steps", "8", "--posterior", str(folder), "-q"]
+    assert main([*run, "--out", str(tmp_path / "r")]) == 0
+    meta = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert "shadow_it_cap" not in meta["posterior"]["drawn"] and "brief_mean" in meta["posterior"]["drawn"]
+    assert meta["config"]["levers"]["shadow_it_cap"] == 0.6
+    # a sweep on walls, with brief_mean fixed in its settings: neither the file's propensities nor the setting move
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        SPEC.replace('scenario = "baseline"', 'scenario = "walls"').replace("firms = 3", "firms = 3\nbrief_mean = 0.4")
+    )
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "s"), "--posterior", str(folder), "-q"]) == 0
+    runs = st.load(tmp_path / "s")
+    assert sorted(c for c in runs.columns if c.startswith("posterior_")) == []
+    meta = st.read_meta(tmp_path / "s")
+    assert meta["posterior"]["applied"] == []
+    assert set(meta["posterior"]["kept_by_scenario"]) == {"brief_mean", "coop_cmo_cfo", "coop_cfo_cmo"}

@@ -69,9 +69,10 @@ def test_arms_have_their_own_ranges_the_same_unit_design_and_the_same_seeds() ->
     names = base.factor_names
     assert shadow.factor_names == names == walls_flat.factor_names
     ranges = {s.name: {f.param: f.range for f in s.factors} for s in (base, shadow, walls_flat)}
-    assert ranges[base.name]["shadow_it_cap"] == (0.05, pytest.approx(0.15))
-    assert ranges[shadow.name]["shadow_it_cap"] == (0.3, pytest.approx(0.9))  # shadow_it sets the cap to 0.6
-    assert ranges[walls_flat.name]["coop_cio_cfo"] == (0.075, pytest.approx(0.225))  # walls: 0.15
+    assert ranges[base.name]["coop_cio_cfo"] == (0.225, pytest.approx(0.675))  # the default 0.45
+    assert ranges[shadow.name]["coop_cio_cfo"] == ranges[base.name]["coop_cio_cfo"]  # shadow_it keeps it
+    assert ranges[walls_flat.name]["coop_cio_cfo"] == (0.075, pytest.approx(0.225))  # walls sets 0.15
+    assert "shadow_it_cap" not in names  # calibrated (source posterior): its uncertainty is the posterior's
     assert walls_flat.settings["pressure"] == [[0, 0.3]] and walls_flat.settings["customers"] == 200
 
     def unit(spec):

@@ -185,3 +185,24 @@ def applied(drawn: dict[str, float], fixed: list[str] | tuple[str, ...]) -> dict
     """The drawn values that apply: those of parameters not in ``fixed`` (bare or dotted names), which win."""
     taken = {leaf(k) for k in fixed}
     return {k: v for k, v in drawn.items() if leaf(k) not in taken}
+
+
+def scenario_sets(scenario: str | Path) -> list[str]:
+    """The parameters (``group.name``) a scenario file sets, with the files it extends.
+
+    They win over a posterior draw, as a design factor does: they are what defines the scenario
+    (``shadow_it``'s cap, ``walls``' propensities, ``budget_squeeze``'s budget share), and a draw
+    that overwrote them would turn the scenario into the baseline. A configuration built in code
+    (not a file) sets nothing here.
+    """
+    from orgsim.scenario.files import raw_scenario
+    from orgsim.scenario.schema import GROUPS
+
+    raw, _ = raw_scenario(scenario)
+    return [
+        f"{group}.{name}"
+        for group, values in raw.items()
+        if group in GROUPS and isinstance(values, dict)
+        for name in values
+        if name in GROUPS[group].model_fields
+    ]

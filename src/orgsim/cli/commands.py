@@ -439,8 +439,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from orgsim.calibration import posterior as post
 
         source = post.load(args.posterior)
-        drawn = post.applied(post.run_draw(source, seed), list(overrides))
-        cfg = _load_scenario(args.scenario, {**drawn, **overrides})  # the flags and --set win
+        # the flags, --set and what the scenario file itself sets win over the draw
+        kept = [*overrides, *post.scenario_sets(args.scenario)]
+        drawn = post.applied(post.run_draw(source, seed), kept)
+        cfg = _load_scenario(args.scenario, {**drawn, **overrides})
         posterior = {**source.describe(), "draw_seed": [int(seed), post.DRAW_STREAM], "drawn": drawn}
     changed = bool(overrides) or bool(posterior and posterior["drawn"])
     out_dir = args.out if args.out is not None else default_run_dir(cfg, seed, changed)
@@ -863,7 +865,11 @@ def _read_calibration() -> dict[str, Any] | None:
     for path in (Path("docs/calibration.json"), Path(__file__).resolve().parents[3] / "docs" / "calibration.json"):
         if path.is_file():
             try:
-                return json.loads(path.read_text(encoding="utf-8"))
+                record = json.loads(path.read_text(encoding="utf-8"))
+                posterior = path.parent / "posterior" / "posterior.json"
+                if posterior.is_file():  # the ABC posterior whose point estimate the defaults are
+                    record["posterior"] = json.loads(posterior.read_text(encoding="utf-8"))
+                return record
             except (OSError, ValueError):
                 return None
     return None

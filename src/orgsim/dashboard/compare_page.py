@@ -137,18 +137,9 @@ def load_posterior(path: str) -> Any:
 def own_params(variant: Variant, settings: dict[str, Any]) -> list[str]:
     """The parameters a variant sets itself, which win over a posterior draw: those its scenario
     file sets (with the files it extends), the page's settings (customers, quarters) and its changes."""
-    from orgsim.scenario.files import raw_scenario
-    from orgsim.scenario.schema import GROUPS
+    from orgsim.calibration.posterior import scenario_sets
 
-    raw, _ = raw_scenario(variant.scenario)
-    names = [
-        f"{group}.{name}"
-        for group, values in raw.items()
-        if group in GROUPS and isinstance(values, dict)
-        for name in values
-        if name in GROUPS[group].model_fields
-    ]
-    return list(dict.fromkeys([*names, *settings, *parse_changes(variant.changes)]))
+    return list(dict.fromkeys([*scenario_sets(variant.scenario), *settings, *parse_changes(variant.changes)]))
 
 
 def firm_means(firms: pd.DataFrame) -> pd.DataFrame:

@@ -214,6 +214,9 @@ class Plan:
     design: ex.DesignTable
     meta: dict[str, Any]
     posterior: Any = None  # orgsim.calibration.posterior.Posterior, or None
+    #: parameters a posterior draw leaves alone besides the factors: those the scenario file and the
+    #: spec's fixed settings set (they define the experiment, as the factors do)
+    kept: tuple[str, ...] = ()
 
     @property
     def n_runs(self) -> int:
@@ -228,7 +231,7 @@ class Plan:
                     from orgsim.calibration import posterior as post
 
                     # the draw depends on the run's seed only: same on resume, any executor or worker count
-                    drawn = post.applied(post.run_draw(self.posterior, seed), list(over))
+                    drawn = post.applied(post.run_draw(self.posterior, seed), [*over, *self.kept])
                 yield Task(ex.run_id(point, rep), point, rep, seed, {**drawn, **over}, stored, drawn)
 
 
@@ -300,11 +303,15 @@ def plan(spec_path: str | Path | ex.Spec, posterior: str | Path | None = None) -
 
         post = posterior_module.load(posterior)
         factors_leaf = {posterior_module.leaf(f.name) for f in spec.factors}
+        kept = (*posterior_module.scenario_sets(spec.scenario), *spec.settings)
+        kept_leaf = {posterior_module.leaf(k) for k in kept} - factors_leaf
         meta["posterior"] = {
             **post.describe(),
-            "applied": [n for n in post.names if posterior_module.leaf(n) not in factors_leaf],
+            "applied": [n for n in post.names if posterior_module.leaf(n) not in factors_leaf | kept_leaf],
             "overridden_by_factors": [n for n in post.names if posterior_module.leaf(n) in factors_leaf],
+            "kept_by_scenario": [n for n in post.names if posterior_module.leaf(n) in kept_leaf],
         }
+        return Plan(spec, base, design, meta, post, tuple(kept))
     return Plan(spec, base, design, meta, post)
 
 

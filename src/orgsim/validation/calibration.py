@@ -1,14 +1,19 @@
 """Calibration of the baseline: a repeatable spin-up to a stationary starting state.
 
-The baseline is meant to describe firms as they are today (seed 003's 90 % and 63 % are targets of
-its *starting* state), so its free parameters — those marked ``calibrated`` in ``config.py`` —
-are set such that, at constant baseline pressure, the starting state is a steady state of the
-dynamics: influence shares, budget split, capability levels and the CMO-CIO propensities at the
-start equal their means over the last two years of the baseline. This is a fixed-point iteration
-(model spin-up): run the baseline over ``reps`` seeds, move each free parameter by its update rule
-toward stationarity, repeat. Its score is the root-mean-square deviation between end and start,
-relative to the start, over all targets. Parameters from the seeds (CMO-CFO propensities,
-briefing) and the validation patterns' bands are not touched: the patterns stay out-of-sample.
+The baseline is meant to describe firms as they are today, so the parameters marked ``calibrated``
+in the schema describe where a firm starts: they are set such that, at constant baseline pressure,
+the starting state is a steady state of the dynamics — influence shares, budget split, capability
+levels and the CMO-CIO propensities at the start equal their means over the last two years of the
+baseline. This is a fixed-point iteration (model spin-up): run the baseline over ``reps`` seeds,
+move each free parameter by its update rule toward stationarity, repeat. Its score is the
+root-mean-square deviation between end and start, relative to the start, over all targets.
+
+It runs at the shipped defaults of every other parameter, among them the point estimate of the ABC
+posterior (source ``posterior``, :mod:`orgsim.calibration.defaults`): the budget claims that set
+where the split settles come from the published figures, and the spin-up moves the *starting*
+shares to that settled split (and the CMO-CIO propensities, which the published figures do not
+identify, to where they settle). The validation patterns' bands are not touched: the patterns stay
+out-of-sample.
 
 ``orgsim calibrate`` runs it and writes ``calibration.json``; ``docs/ODD.md`` cites its score and
 the defaults of the calibrated parameters are its result (a test checks that they agree).
@@ -116,6 +121,12 @@ def _targets(
     return out
 
 
+def _start(params: dict[str, float], stocks: dict[str, float]) -> dict[str, float]:
+    """The starting budget shares (from the current starting-share parameters) and capability levels."""
+    marketing, finance = params["start_share_marketing"], params["start_share_finance"]
+    return {"budget_cmo": marketing, "budget_cio": 1.0 - marketing - finance, "budget_cfo": finance, **stocks}
+
+
 def _score(targets: dict[str, tuple[float, float]]) -> float:
     rel = [(e - s) / s for s, e in targets.values() if s > 0]
     return float(np.sqrt(np.mean(np.square(rel))))
@@ -140,13 +151,11 @@ def _update(params: dict[str, float], targets: dict[str, tuple[float, float]], s
     for k in ("coop_cmo_cio", "coop_cio_cmo"):
         s, e = targets[k]
         new[k] = round(s + step * (e - s), 4)
-    # budget claims: scale each claim by (start share / end share)
-    for r in ROLES:
+    # starting budget split: the CMO's and the CFO's starting shares move toward their settled shares
+    # (the claims, which set where the split settles, are the posterior's)
+    for r, name in (("cmo", "start_share_marketing"), ("cfo", "start_share_finance")):
         s, e = targets[f"budget_{r}"]
-        new[f"claim_{r}"] = params[f"claim_{r}"] * (s / e) ** step
-    total = sum(new[f"claim_{r}"] for r in ROLES)
-    for r in ROLES:
-        new[f"claim_{r}"] = round(new[f"claim_{r}"] / total, 4)
+        new[name] = round(s + step * (e - s), 4)
     # capability growth: scale by the odds ratio of the start level to the end level
     for growth, (col, _) in STOCKS.items():
         s, e = targets[col]
@@ -177,19 +186,13 @@ def calibrate(
     defaults = ScenarioConfig(name="defaults")
     flat = {n: getattr(getattr(defaults, g), n) for g, cls in GROUPS.items() for n in cls.model_fields}
     params = {n: float(flat[n]) for n in names}
-    fp = defaults.firm
-    start = {
-        "budget_cmo": fp.start_share_marketing,
-        "budget_cio": 1.0 - fp.start_share_marketing - fp.start_share_finance,
-        "budget_cfo": fp.start_share_finance,
-        **{s: float(flat[s]) for _, s in STOCKS.values()},
-    }
+    stocks = {s: float(flat[s]) for _, s in STOCKS.values()}
     seeds = replication_seeds(master_seed + 1, reps)  # not the validation's seeds
     out = Calibration(reps=reps, customers=customers, master_seed=master_seed)
     t0 = time.perf_counter()
     for i in range(iterations + 1):
         firms, execs = _runs(params, seeds, customers)
-        targets = _targets(firms, execs, params, start)
+        targets = _targets(firms, execs, params, _start(params, stocks))
         it = Iteration(dict(params), targets, _score(targets))
         out.iterations.append(it)
         if progress:

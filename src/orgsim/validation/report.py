@@ -531,6 +531,28 @@ def sensitivity_markdown(df: Any, reps: int, customers: int) -> str:
     return "\n".join(text)
 
 
+def _posterior_lines(summary: Mapping[str, Any] | None) -> list[str]:
+    """The defaults that are the ABC posterior's point estimate (``docs/posterior/posterior.json``)."""
+    if not summary:
+        return []
+    from orgsim.calibration.defaults import point_estimate, spun_up
+
+    estimate = point_estimate(summary)
+    settings = summary.get("settings", {})
+    rows = [[f"`{k}`", f"{v:g}"] for k, v in estimate.items()]
+    left = ", ".join(f"`{k}`" for k in spun_up(summary)) or "none"
+    return [
+        "The defaults labelled *posterior* are the point estimate (`orgsim.calibration.defaults`) of a "
+        f"Bayesian calibration (ABC-SMC, population {settings.get('population', '?')}, "
+        f"{len(summary.get('generations', []))} generations) against published figures, "
+        "`docs/posterior/` and `docs/CALIBRATION.md`; none of the patterns above is one of its targets, "
+        f"so at these defaults they are out of sample. Left to the spin-up below: {left}.",
+        "",
+        *md_table(["parameter", "posterior default"], rows),
+        "",
+    ]
+
+
 def calibration_markdown(cal: Mapping[str, Any] | None) -> str:
     """The calibration's procedure, settings, score and result (from ``docs/calibration.json``)."""
     if not cal:
@@ -540,12 +562,14 @@ def calibration_markdown(cal: Mapping[str, Any] | None) -> str:
     scores = ", ".join(f"{it['score']:.3f}" for it in cal.get("iterations", []))
     return "\n".join(
         [
-            f"The baseline's free parameters come from `orgsim calibrate` ({cal['procedure']}; "
+            *_posterior_lines(cal.get("posterior")),
+            f"The starting state's parameters come from `orgsim calibrate` ({cal['procedure']}; "
             f"{cal['reps']} replications of {cal['customers']}-customer markets, seeds spawned from "
             f"master seed {cal['master_seed']} + 1, so none is a validation seed). The score is the "
             "root-mean-square relative deviation between the end and the start of the baseline over its "
-            f"stationarity targets; by iteration: {scores}. Best: **{best['score']:.3f}**. The patterns "
-            "above are not used by the calibration (P6 and P10 are starting-state targets from the seeds).",
+            f"stationarity targets; by iteration: {scores}. Best: **{best['score']:.3f}**. Neither calibration "
+            "uses the patterns above (P6 and P10 read the starting state, which targets T5 and T6 of the "
+            "Bayesian calibration fit to the same seed figures).",
             "",
             *md_table(["parameter", "calibrated default"], rows),
         ]
