@@ -386,6 +386,10 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
     for t in TARGETS:
         vs = f"{t.value:.3f} ± {t.sd:.3f}" if t.sd is not None else "–"
         L.append(f"| {t.id} | {t.label} (`{t.name}`) | {t.role} | {t.band_text} | {vs} | {t.window} | {t.source} |")
+    notes = [t for t in TARGETS if t.note]
+    if notes:
+        L += ["", "Notes:", ""]
+        L += [f"- **{t.id}**: {t.note}." for t in notes]
     L += ["", "Not mapped to a model statistic in this version:", ""]
     for tid, what, why in UNMAPPED:
         L.append(f"- **{tid}** {what}: {why}.")

@@ -451,6 +451,12 @@ TARGETS: tuple[Target, ...] = (
            "derived [TARGETS.md 7.D]", _S, dept_share("cfo")),
     Target("T8", "budget_to_revenue", "discretionary budget / revenue", "calibration", "band", 0.12, 0.16,
            "derived: marketing + IT + finance budgets as % of revenue [TARGETS.md 7.D]", _S, budget_to_revenue),
+    Target("T9", "annual_switching", "customers with another brand at the end of a year than at its start",
+           "held-out", "band", 0.10, 0.35, "Pitney Bowes 2007: UK retail banking 18.3 %, all sectors 22 %, mobile "
+           "38.6 %; TM Forum: postpaid 5-32 %/year; US carriers < 1 %/month [TARGETS.md 7.7, 7.8, 7.S]; "
+           "sector-dependent", _S, annual_switching,
+           note="TARGETS.md section 8 proposes it as a (weak) calibration target; held out in this version: "
+                "the parameters it constrains (reconsider_base, reconsider_pressure, switching_cost) have no prior"),
     Target("H1", "top_vs_rest_collaboration", "strong CMO-CIO collaboration, top margin quartile / rest",
            "held-out", "above", 1.0, None, "EIU/BTS 2016 (~2.7); Forrester 2019 (1.3); PwC Digital IQ (4) "
            "[TARGETS.md 3.9-3.11]; published range [1.3, 4]", _S, top_vs_rest_collaboration, pooled=True),
@@ -469,6 +475,11 @@ TARGETS: tuple[Target, ...] = (
     Target("H4b", "power_r2_changes", "R^2 of budget-share changes on influence", "held-out", "report", 0.4, None,
            "Hackman 1983: ~2/5 of the variance of allocation changes (one study) [TARGETS.md 6.4]",
            "budget rounds 2 .. last", power_r2_changes, pooled=True, note="no band: reported, not judged"),
+    Target("H5", "power_scarcity_contrast", "influence coefficient c under scarcity: c(downturn) - c(baseline)",
+           "held-out", "above", 0.0, None, "Pfeffer & Moore 1980: power matters more on the campus with more "
+           "scarcity [TARGETS.md 6.3]", "budget rounds 2 .. last, downturn - baseline", None, pooled=True,
+           contrast=("downturn", "power_coefficient"),
+           note="the downturn scenario at the same draws and seeds (the report's predictive runs only)"),
     Target("H6", "strong_cmo_cfo", "firm-years with strong CMO-CFO collaboration (>= 3 of 4 quarters)",
            "held-out", "band", 0.147, 0.273, "CMO Council/KPMG 2023: 22 % (SE 2.5 pp); Perion 2025: 21 % "
            "(SE 3.2 pp) [TARGETS.md 4.7, 4.8]; band: union of the two 95 % sampling intervals (22 +- 4.9, "
@@ -476,17 +487,6 @@ TARGETS: tuple[Target, ...] = (
     Target("H7", "incident_years", "firm-years with >= 1 security incident", "held-out", "below", None, 0.69,
            "UK Cyber Security Breaches Survey 2023, large businesses 69 % (breaches or attacks: an upper bound) "
            "[TARGETS.md 7.10]", _S, incident_years, pooled=True),
-    Target("T9", "annual_switching", "customers with another brand at the end of a year than at its start",
-           "held-out", "band", 0.10, 0.35, "Pitney Bowes 2007: UK retail banking 18.3 %, all sectors 22 %, mobile "
-           "38.6 %; TM Forum: postpaid 5-32 %/year; US carriers < 1 %/month [TARGETS.md 7.7, 7.8, 7.S]; "
-           "sector-dependent", _S, annual_switching,
-           note="TARGETS.md section 8 proposes it as a (weak) calibration target; held out in this version: "
-                "the parameters it constrains (reconsider_base, reconsider_pressure, switching_cost) have no prior"),
-    Target("H5", "power_scarcity_contrast", "influence coefficient c under scarcity: c(downturn) - c(baseline)",
-           "held-out", "above", 0.0, None, "Pfeffer & Moore 1980: power matters more on the campus with more "
-           "scarcity [TARGETS.md 6.3]", "budget rounds 2 .. last, downturn - baseline", None, pooled=True,
-           contrast=("downturn", "power_coefficient"),
-           note="the downturn scenario at the same draws and seeds (the report's predictive runs only)"),
 )  # fmt: skip
 
 #: targets of docs/TARGETS.md that this version does not compute, and why
