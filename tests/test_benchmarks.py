@@ -171,6 +171,7 @@ def test_calibration_throughput_alone_keeps_the_other_sections(tmp_path):
         assert r["runs"] == r["parameter_sets"] * k["settings"]["reps"] > r["warm_runs"] > 0 and r["wall"] > 0
     assert one["rounds"][0]["runs"] == two["rounds"][0]["runs"]  # the same proposals, whatever the workers
     assert k["same_posterior"] is True  # the posterior does not depend on the workers
+    assert k["plain"]["same"] is True and k["plain"]["runs"] == k["settings"]["population"] * k["settings"]["reps"]
     assert raw["a. market step"] == earlier["a. market step"] and raw["machine"] == earlier["machine"]
     assert set(raw["reruns"]) == {"k"} and raw["quick"] is True
     text = out.read_text()
