@@ -841,9 +841,9 @@ def abc_section(k: dict[str, Any]) -> list[str]:
             f"Reference in the same run, without pyabc: one batch's {pl['runs']} model runs (the scenario's values) "
             f"in the sampler's chunks, {pl['rate_1']:.1f} runs/s in this process and {pl['rate_2']:.1f} on a "
             f"warmed pool of 2: **{pl['speedup']:.2f}×**, what the machine offered two workers at that moment "
-            f"(results identical: {pl['same']}). The calibration's warm ratio over this one, "
-            f"{sp['rate_warm'] / pl['speedup']:.2f}, is the part of that gain the calibration keeps (pyabc's serial "
-            "part and the batches' waits take the rest).",
+            f"(results identical: {pl['same']}). Read the calibration's ratio against it: with the reference near "
+            "2× the gap is pyabc's serial part and the batches' waits; well below 2×, the machine had no second "
+            "core free and neither ratio measures orgsim.",
         ]
     if not k.get("bytecode_written", True):
         out += [
