@@ -315,7 +315,7 @@ def build_parser() -> Parser:
         type=Path,
         metavar="PATH",
         help="where to write the result: a JSON file (default: calibration.json; the committed one is\n"
-        "docs/calibration.json); with --abc a folder (default: runs/calibration)",
+        "docs/calibration.json); with --abc a folder (default: runs/abc)",
     )
     abc = p.add_argument_group("Bayesian calibration (--abc)")
     abc.add_argument("--abc", action="store_true", help="ABC-SMC against the published targets (pyabc)")
@@ -323,13 +323,13 @@ def build_parser() -> Parser:
         "--population",
         metavar="N",
         type=_int_type("population", 5, 100_000),
-        help="particles per generation (default: 200)",
+        help="particles per generation (default: 300, as the committed calibration)",
     )
     abc.add_argument(
         "--generations",
         metavar="G",
         type=_int_type("generations", 1, 100),
-        help="generations of ABC-SMC (default: 5); a larger G on an existing --db adds generations",
+        help="generations of ABC-SMC (default: 14, as the committed calibration); a larger G on an existing --db adds generations",
     )
     abc.add_argument(
         "--steps",
@@ -924,7 +924,7 @@ def _cmd_calibrate_abc(args: argparse.Namespace) -> int:
     from orgsim.scenario.schema import ConfigError
 
     require("calibration", what="orgsim calibrate --abc")
-    out = args.out or Path("runs/calibration")
+    out = args.out or Path("runs/abc")
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out}: exists and is not a folder")
     db = args.db or out / "abc.db"
