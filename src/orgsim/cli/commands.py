@@ -274,8 +274,8 @@ def build_parser() -> Parser:
         "particles.csv, posterior.json), and --docs writes docs/CALIBRATION.md with posterior predictive checks.\n"
         "The result does not depend on --workers or --scheduler.",
         epilog="examples:\n  orgsim calibrate --out /tmp/cal.json\n"
-        "  orgsim calibrate --abc --population 200 --generations 5 --workers 2 --db runs/abc.db --out runs/abc\n"
-        "  orgsim calibrate --abc --population 200 --generations 5 --workers 2 --db runs/abc.db --docs",
+        "  orgsim calibrate --abc --workers 2 --docs   (the committed calibration: runs/abc, then docs/)\n"
+        "  orgsim calibrate --abc --population 100 --generations 4 --workers 2 --out runs/abc-small",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -934,11 +934,12 @@ def _cmd_calibrate_abc(args: argparse.Namespace) -> int:
 
     from orgsim.calibration import abc
 
+    default = abc.Settings()
     settings = abc.Settings(
-        population=args.population or 200,
-        generations=args.generations or 5,
-        reps=args.reps or 2,
-        customers=args.customers or 5000,
+        population=args.population or default.population,
+        generations=args.generations or default.generations,
+        reps=args.reps or default.reps,
+        customers=args.customers or default.customers,
         steps=args.steps,
         master_seed=args.master_seed,
         batch=args.batch,
