@@ -972,6 +972,11 @@ def _cmd_calibrate_abc(args: argparse.Namespace) -> int:
             db, Path("docs"), draws=args.draws or 100, workers=workers, scheduler=args.scheduler, progress=progress
         )
         print("wrote " + ", ".join(str(p) for p in written))
+        print(
+            "to adopt its point estimate as the defaults (orgsim.calibration.defaults): python tools/adopt_defaults.py "
+            "posterior docs/posterior/posterior.json; orgsim calibrate --out docs/calibration.json; python "
+            "tools/adopt_defaults.py spinup docs/calibration.json; python tools/sync_docs.py; then orgsim validate --docs"
+        )
     return 0
 
 
