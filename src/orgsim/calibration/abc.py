@@ -449,7 +449,8 @@ def summary(db: str | Path) -> dict[str, Any]:
         }
     return {
         "method": "ABC-SMC (pyabc 0.13), orgsim.calibration.abc",
-        "settings": settings.as_dict(),
+        # the stored settings hold the generations first asked for; a resume may have added more
+        "settings": {**settings.as_dict(), "generations": len(pops)},
         "tied": TIED,
         "targets": {t.name: {"id": t.id, "value": t.value, "sd": t.sd, "band": [t.lo, t.hi]} for t in CALIBRATION},
         "generations": [
