@@ -42,6 +42,17 @@ STOCKS = {
 }
 
 
+#: the parameters the spin-up has an update rule for (the calibrated ones are among them)
+SPUN = (
+    *(f"influence_{r}" for r in ROLES),
+    "coop_cmo_cio",
+    "coop_cio_cmo",
+    "start_share_marketing",
+    "start_share_finance",
+    *STOCKS,
+)
+
+
 def calibrated_parameters() -> list[str]:
     """Names of the parameters whose default comes from this calibration."""
     return [
@@ -138,28 +149,32 @@ def _odds(x: float) -> float:
 
 
 def _update(params: dict[str, float], targets: dict[str, tuple[float, float]], step: float) -> dict[str, float]:
-    """Move each free parameter toward stationarity (damped by ``step`` in (0, 1])."""
+    """Move each free parameter (the keys of ``params``) toward stationarity (damped by ``step`` in (0, 1])."""
     new = dict(params)
-    # initial influence and propensities: the start moves toward the end state
-    for r in ROLES:
-        s, e = targets[f"influence_{r}"]
-        new[f"influence_{r}"] = s + step * (e - s)
-    total = sum(new[f"influence_{r}"] for r in ROLES)
-    for r in ROLES:
-        new[f"influence_{r}"] = round(new[f"influence_{r}"] / total, 4)
-    new["influence_cfo"] = round(1.0 - new["influence_cmo"] - new["influence_cio"], 4)
+    # initial influence: the start moves toward the end state (the three shares together, summing to 1)
+    if all(f"influence_{r}" in params for r in ROLES):
+        for r in ROLES:
+            s, e = targets[f"influence_{r}"]
+            new[f"influence_{r}"] = s + step * (e - s)
+        total = sum(new[f"influence_{r}"] for r in ROLES)
+        for r in ROLES:
+            new[f"influence_{r}"] = round(new[f"influence_{r}"] / total, 4)
+        new["influence_cfo"] = round(1.0 - new["influence_cmo"] - new["influence_cio"], 4)
     for k in ("coop_cmo_cio", "coop_cio_cmo"):
-        s, e = targets[k]
-        new[k] = round(s + step * (e - s), 4)
+        if k in params:
+            s, e = targets[k]
+            new[k] = round(s + step * (e - s), 4)
     # starting budget split: the CMO's and the CFO's starting shares move toward their settled shares
     # (the claims, which set where the split settles, are the posterior's)
     for r, name in (("cmo", "start_share_marketing"), ("cfo", "start_share_finance")):
-        s, e = targets[f"budget_{r}"]
-        new[name] = round(s + step * (e - s), 4)
+        if name in params:
+            s, e = targets[f"budget_{r}"]
+            new[name] = round(s + step * (e - s), 4)
     # capability growth: scale by the odds ratio of the start level to the end level
     for growth, (col, _) in STOCKS.items():
-        s, e = targets[col]
-        new[growth] = round(params[growth] * (_odds(s) / _odds(e)) ** step, 4)
+        if growth in params:
+            s, e = targets[col]
+            new[growth] = round(params[growth] * (_odds(s) / _odds(e)) ** step, 4)
     return new
 
 
@@ -177,22 +192,29 @@ def calibrate(
     master_seed: int = 20170512,
     step: float = STEP,
     progress: Callable[[int, int, float], None] | None = None,
+    free: list[str] | None = None,
 ) -> Calibration:
-    """Iterate the spin-up; returns every iteration with its parameters, targets and score."""
+    """Iterate the spin-up; returns every iteration with its parameters, targets and score.
+
+    ``free``: the parameters it moves (default: those labelled ``calibrated``); every other one keeps
+    its default, also one the spin-up has a rule for (e.g. a starting share the posterior identifies).
+    """
     from orgsim.scenario.schema import ScenarioConfig
     from orgsim.validation.checks import replication_seeds
 
-    names = calibrated_parameters()
+    names = calibrated_parameters() if free is None else list(free)
     defaults = ScenarioConfig(name="defaults")
     flat = {n: getattr(getattr(defaults, g), n) for g, cls in GROUPS.items() for n in cls.model_fields}
     params = {n: float(flat[n]) for n in names}
-    stocks = {s: float(flat[s]) for _, s in STOCKS.values()}
+    context = {n: float(flat[n]) for n in (*SPUN, *(s for _, s in STOCKS.values()))}
+    stocks = {s: context[s] for _, s in STOCKS.values()}
     seeds = replication_seeds(master_seed + 1, reps)  # not the validation's seeds
     out = Calibration(reps=reps, customers=customers, master_seed=master_seed)
     t0 = time.perf_counter()
     for i in range(iterations + 1):
         firms, execs = _runs(params, seeds, customers)
-        targets = _targets(firms, execs, params, _start(params, stocks))
+        values = {**context, **params}  # the free parameters' current values, the others' defaults
+        targets = _targets(firms, execs, values, _start(values, stocks))
         it = Iteration(dict(params), targets, _score(targets))
         out.iterations.append(it)
         if progress:

@@ -1,0 +1,44 @@
+"""The stationarity spin-up of the starting state (orgsim calibrate; orgsim.validation.calibration)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgsim.scenario.schema import ScenarioConfig
+from orgsim.validation.calibration import STEP, calibrate, calibrated_parameters
+
+
+@pytest.fixture(scope="module")
+def two_iterations():
+    return calibrate(iterations=1, reps=1, customers=300)
+
+
+def test_each_free_parameter_moves_by_its_rule(two_iterations) -> None:
+    first, second = two_iterations.iterations
+    assert set(first.params) == set(calibrated_parameters())
+    # the starting shares (not the claims, which are the posterior's) move toward the settled split
+    for role, name in (("cmo", "start_share_marketing"), ("cfo", "start_share_finance")):
+        start, end = first.targets[f"budget_{role}"]
+        assert start == pytest.approx(first.params[name])
+        assert second.params[name] == round(start + STEP * (end - start), 4)
+    for name in ("coop_cmo_cio", "coop_cio_cmo"):
+        start, end = first.targets[name]
+        assert second.params[name] == round(start + STEP * (end - start), 4)
+    assert sum(second.params[f"influence_{r}"] for r in ("cmo", "cio", "cfo")) == pytest.approx(1.0)
+    assert not {"claim_cmo", "claim_cio", "claim_cfo"} & set(second.params)
+
+
+def test_the_same_seeds_give_the_same_iterations(two_iterations) -> None:
+    again = calibrate(iterations=1, reps=1, customers=300)
+    assert [it.params for it in again.iterations] == [it.params for it in two_iterations.iterations]
+    assert [it.score for it in again.iterations] == [it.score for it in two_iterations.iterations]
+
+
+def test_a_parameter_that_is_not_free_keeps_its_default() -> None:
+    """A starting share the posterior identifies (not 'calibrated') stays where the posterior put it."""
+    free = [n for n in calibrated_parameters() if n != "start_share_marketing"]
+    cal = calibrate(iterations=1, reps=1, customers=300, free=free)
+    default = ScenarioConfig(name="d").firm.start_share_marketing
+    assert "start_share_marketing" not in cal.iterations[-1].params
+    assert all(it.targets["budget_cmo"][0] == pytest.approx(default) for it in cal.iterations)
+    assert "start_share_finance" in cal.iterations[-1].params
