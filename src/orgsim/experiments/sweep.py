@@ -297,7 +297,7 @@ def plan(spec_path: str | Path | ex.Spec, posterior: str | Path | None = None) -
         "versions": package_versions(),
         "created": _now(),
     }
-    post = None
+    post, kept = None, ()
     if posterior is not None:
         from orgsim.calibration import posterior as posterior_module
 
@@ -311,8 +311,7 @@ def plan(spec_path: str | Path | ex.Spec, posterior: str | Path | None = None) -
             "overridden_by_factors": [n for n in post.names if posterior_module.leaf(n) in factors_leaf],
             "kept_by_scenario": [n for n in post.names if posterior_module.leaf(n) in kept_leaf],
         }
-        return Plan(spec, base, design, meta, post, tuple(kept))
-    return Plan(spec, base, design, meta, post)
+    return Plan(spec, base, design, meta, post, tuple(kept))
 
 
 def design_frame(p: Plan) -> Any:
