@@ -46,3 +46,26 @@ def test_a_budget_inside_every_range_has_ratios_inside_them():
         }
         for name, (num, den) in c.RATIOS.items():
             assert num @ x / (den @ x) == pytest.approx(direct[name]), name
+
+
+def test_the_calibration_targets_of_this_version_agree_and_t2_is_the_one_held_out():
+    # targets version 2: T2 gives way, as TARGETS.md section 8 said it would if it fought T1
+    from orgsim.calibration.targets import VERSION, target
+
+    calibrating = tuple(n for n in c.RATIOS if target(n).role == "calibration")
+    assert VERSION == 2
+    assert set(c.RATIOS) - set(calibrating) == {"cmo_tech_share"}
+    assert c.jointly_feasible(calibrating)
+    # and what T2 must then be: at least 0.195, above its own band, whatever the model
+    r = c.attainable("cmo_tech_share", names=tuple(c.RATIOS))
+    assert r.lo > target("cmo_tech_share").hi
+
+
+def test_the_report_says_which_budget_targets_calibrate_and_that_they_agree():
+    from orgsim.calibration import report
+
+    rows = report.consistency_rows()
+    assert {r["id"]: r["role"] for r in rows}["T2"] == "held-out"
+    assert all(r["calibration_agree"] for r in rows)
+    head = " ".join(report._consistency_headline(rows))
+    assert "T2 is held out" in head and "agree" in head

@@ -2,6 +2,16 @@
 
 Every :class:`Target` carries the figure's band as docs/TARGETS.md (section 8) proposes it, a
 source, a role (``"calibration"`` or ``"held-out"``) and its statistic as a function of firm tables.
+
+Versions (:data:`VERSION`; a calibration database remembers the targets it was fitted against and
+refuses to resume against others):
+
+1. TARGETS.md section 8's proposal: T1-T8 calibrate, T9 and H1-H7 are held out.
+2. T2 is held out. TARGETS.md section 8 said before any fit that T2, the weak derived band, should be
+   dropped "if it fights T1"; :mod:`orgsim.calibration.consistency` then proved, without the model,
+   that T1, T2, T3 and T7 have no common solution and that without T2 the others agree. No band,
+   statistic or window changed; T2 is judged like every held-out target. Fixed before the second
+   target version's first fit.
 Uncertainty: TARGETS.md gives bands, not standard deviations. Where a calibration target has a band
 ``[lo, hi]`` it is read as a 95 % interval: value = its midpoint, sd = half-width / 1.96. The
 held-out targets are one-sided rules (``> 1``, ``<= 0.69``) or bands, judged on the posterior
@@ -421,10 +431,13 @@ TARGETS: tuple[Target, ...] = (
     Target("T1", "martech_share", "martech share of marketing spend (broad)", "calibration", "band", 0.19, 0.29,
            "Gartner CMO Spend Surveys 2016-2024 (22-29 %); The CMO Survey 2024 (~20 %); Forrester 2019 (22 %) "
            "[TARGETS.md 1.1-1.8]", _S, martech_share),
-    Target("T2", "cmo_tech_share", "CMO-controlled (shadow) share of technology spend", "calibration", "band", 0.02,
+    Target("T2", "cmo_tech_share", "CMO-controlled (shadow) share of technology spend", "held-out", "band", 0.02,
            0.17, "derived: outside-IT share 17-29 % (Gartner 2016; CEB 2013) x marketing's part <= 57 % (Gartner "
            "2016) [TARGETS.md 2.1-2.4]; weak", _S, cmo_tech_share,
-           note="derived with two assumptions; an upper bound read as a band"),
+           note="derived with two assumptions; an upper bound read as a band. Held out since version 2 of the "
+                "targets, by the rule TARGETS.md section 8 set down before any fit ('weak; drop if it fights T1'): "
+                "the accounting check (orgsim.calibration.consistency) shows that it does, since with T1, T3 and T7 "
+                "met this share can only be 0.195-0.486. Band unchanged; judged like every held-out target"),
     Target("T3", "it_marketing_share", "governed marketing IT share of the IT budget", "calibration", "band", 0.07,
            0.17, "CEB 2015 IT Budget Benchmark, customer-interface share of project budget 15-17 % "
            "[TARGETS.md 7.9, derived]", _S, it_marketing_share),
@@ -496,6 +509,9 @@ UNMAPPED: tuple[tuple[str, str, str], ...] = (
     ("-", "CMO tenure, breach cost, Gartner predictions, CMO vs CIO tech spend (TARGETS.md 7.6, 7.11, 2.11, 2.10)",
      "not targets: no model counterpart, absolute money, predictions, or contested figures"),
 )  # fmt: skip
+
+#: the version of the target specification (module docstring)
+VERSION = 2
 
 CALIBRATION = tuple(t for t in TARGETS if t.role == "calibration")
 HELD_OUT = tuple(t for t in TARGETS if t.role == "held-out")
