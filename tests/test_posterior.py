@@ -197,6 +197,33 @@ def test_point_estimate_follows_the_pre_registered_rule():
     assert spun_up(summary) == ["start_share_marketing"]
 
 
+def test_fixed_point_criterion_counts_posterior_set_parameters_in_committed_sd():
+    from orgsim.calibration.defaults import at_fixed_point, movement
+    from orgsim.calibration.report import _fixed_point_lines, fixed_point_rows
+
+    def entry(median: float, lo: float, hi: float, width_ratio: float) -> dict[str, float]:
+        return {"median": median, "q025": lo, "q975": hi, "width_ratio": width_ratio}
+
+    committed = {
+        "parameters": {
+            "claim_cmo": entry(0.80, 0.70, 0.896, 0.3),  # sd 0.196 / 3.92 = 0.05
+            "start_share_marketing": entry(0.6, 0.4, 0.78, 0.99),  # left to the spin-up: not counted
+        },
+        "tied": {},
+    }
+    refit = {
+        "parameters": {"claim_cmo": entry(0.84, 0.7, 0.9, 0.3), "start_share_marketing": entry(0.7, 0.4, 0.78, 0.99)}
+    }
+    assert movement(committed, refit) == pytest.approx({"claim_cmo": 0.8})
+    assert at_fixed_point(committed, refit)
+    refit["parameters"]["claim_cmo"]["median"] = 0.75  # 1.0 sd: not below the criterion
+    assert not at_fixed_point(committed, refit)
+    fp = fixed_point_rows(committed, refit)
+    assert not fp["same_posterior"] and not fp["at_fixed_point"]
+    assert "At a fixed point: **no**" in "\n".join(_fixed_point_lines(fp))
+    assert _fixed_point_lines(fixed_point_rows(committed, committed)) == []  # regenerated from the same history
+
+
 def test_what_the_scenario_file_and_the_settings_set_wins_over_the_draw(tmp_path: Path, capsys) -> None:
     """shadow_it's cap and walls' propensities define those scenarios: a draw must not turn them into the baseline."""
     folder = particles(tmp_path / "post")

@@ -21,7 +21,7 @@ def test_each_free_parameter_moves_by_its_rule(two_iterations) -> None:
         start, end = first.targets[f"budget_{role}"]
         assert start == pytest.approx(first.params[name])
         assert second.params[name] == round(start + STEP * (end - start), 4)
-    for name in ("coop_cmo_cio", "coop_cio_cmo"):
+    for name in {"coop_cmo_cio", "coop_cio_cmo"} & set(first.params):  # the ones the posterior leaves free
         start, end = first.targets[name]
         assert second.params[name] == round(start + STEP * (end - start), 4)
     assert sum(second.params[f"influence_{r}"] for r in ("cmo", "cio", "cfo")) == pytest.approx(1.0)
@@ -42,3 +42,14 @@ def test_a_parameter_that_is_not_free_keeps_its_default() -> None:
     assert "start_share_marketing" not in cal.iterations[-1].params
     assert all(it.targets["budget_cmo"][0] == pytest.approx(default) for it in cal.iterations)
     assert "start_share_finance" in cal.iterations[-1].params
+
+
+def test_the_score_counts_only_targets_a_free_parameter_moves() -> None:
+    """A propensity the posterior sets drifts as it will; the spin-up cannot move it, so its drift
+    does not choose the best iteration (it is still recorded)."""
+    from orgsim.validation.calibration import _score, scored
+
+    targets = {"coop_cio_cmo": (0.25, 0.5), "budget_cmo": (0.7, 0.7), "quality": (0.6, 0.66)}
+    assert scored(targets, ["start_share_marketing", "quality_growth"]) == ["budget_cmo", "quality"]
+    assert _score(targets, ["start_share_marketing", "quality_growth"]) == pytest.approx((0.1**2 / 2) ** 0.5)
+    assert _score(targets) == pytest.approx(((1.0 + 0.01) / 3) ** 0.5)  # everything when free is not given

@@ -14,6 +14,16 @@ The rule, fixed before it was first applied (and not changed after seeing what i
   prior's middle, and the report says that the data do not pin it down);
 * a tied parameter (:data:`orgsim.calibration.abc.TIED`) takes its partner's value.
 
+**Is it a fixed point?** (fixed before the first refit in an adopted context was compared, and not
+changed after.) The fit runs with every parameter outside the priors at the shipped defaults, and the
+spin-up then moves some of those (influence, growth rates), so a refit in the adopted context can move
+the posterior. The shipped point estimate is at a fixed point of this fit–spin-up iteration when a
+refit moves the median of every parameter the rule took from the posterior by less than
+:data:`FIXED_POINT_SD` of that parameter's committed posterior sd (:func:`movement`; the sd is the
+95 % interval's width / 3.92): the change of default is then smaller than the uncertainty that
+``--posterior`` already carries. ``orgsim calibrate --abc --docs`` reports it against the committed
+posterior before it overwrites it.
+
 Values are rounded to four decimals, as the spin-up's are. The schema labels every parameter set
 here with source ``posterior``; a test checks that its defaults equal :func:`point_estimate` of the
 committed ``docs/posterior/posterior.json``.
@@ -67,3 +77,28 @@ def committed(root: Path | None = None) -> dict[str, Any]:
     """The committed posterior summary (``docs/posterior/posterior.json`` of a source checkout)."""
     path = (root or Path(__file__).resolve().parents[3]) / COMMITTED
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+#: a refit moving no posterior-set parameter by this many committed posterior sd or more is at a fixed point
+FIXED_POINT_SD = 1.0
+
+
+def posterior_sd(entry: dict[str, Any]) -> float:
+    """A parameter's posterior sd, read from its 95 % interval (width / 3.92)."""
+    return (float(entry["q975"]) - float(entry["q025"])) / 3.92
+
+
+def movement(committed: dict[str, Any], refit: dict[str, Any]) -> dict[str, float]:
+    """How far ``refit`` moved the median of each parameter the rule takes from ``committed``'s posterior
+    (tied ones excluded), in units of its committed posterior sd."""
+    before, after = committed["parameters"], refit["parameters"]
+    return {
+        name: (float(after[name]["median"]) - float(before[name]["median"])) / posterior_sd(before[name])
+        for name in point_estimate(committed)
+        if name in before and name in after and posterior_sd(before[name]) > 0
+    }
+
+
+def at_fixed_point(committed: dict[str, Any], refit: dict[str, Any]) -> bool:
+    """Whether ``refit`` moves no parameter by :data:`FIXED_POINT_SD` or more (the module's criterion)."""
+    return all(abs(m) < FIXED_POINT_SD for m in movement(committed, refit).values())
