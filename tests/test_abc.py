@@ -392,6 +392,11 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
     text = (docs / "CALIBRATION.md").read_text()
     assert "| H5 | `power_scarcity_contrast` |" in text and "| T9 | `annual_switching` |" in text
     assert "double the report's predictive runs" in text
+    # what the fit gives up: one row per calibration target, its share of the distance from the particles
+    trade = {r["id"]: r for r in record["report"]["trade_offs"]}
+    assert set(trade) == {t.id for t in CALIBRATION}
+    assert all(r["mean_z2"] >= 0 and len(r["correlations"]) == len(CALIBRATION) - 1 for r in trade.values())
+    assert "## What the fit gives up" in text
     # another destination
     other = tmp_path / "elsewhere"
     paths = report.write_report(db, docs, draws=1, posterior_out=other)

@@ -467,6 +467,34 @@ def summary(db: str | Path) -> dict[str, Any]:
     }
 
 
+def trade_offs(db: str | Path) -> list[dict[str, Any]]:
+    """What the last population gives up, per calibration target: its weighted mean statistic, its weighted
+    mean squared standardised distance ((statistic - value) / sd)^2 (its share of the ABC distance) and
+    its correlation with every other target's statistic over the particles (JSON-ready)."""
+    history = pyabc.History(db_url(db), create=False)
+    history.id = 1
+    w, stats = history.get_weighted_sum_stats(t=history.max_t)
+    w = np.asarray(w, dtype=float)
+    x = {t.id: np.array([float(np.asarray(s[t.name])) for s in stats]) for t in CALIBRATION}
+    out = []
+    for t in CALIBRATION:
+        z = (x[t.id] - t.value) / t.sd  # type: ignore[operator]
+        corr = {
+            o: float(np.corrcoef(x[t.id], v)[0, 1]) if np.std(x[t.id]) > 0 and np.std(v) > 0 else None
+            for o, v in x.items()
+            if o != t.id
+        }
+        out.append(
+            {
+                "id": t.id,
+                "mean": float(np.sum(w * x[t.id]) / w.sum()),
+                "mean_z2": float(np.sum(w * z * z) / w.sum()),
+                "correlations": corr,
+            }
+        )
+    return out
+
+
 #: what write_posterior can write, by key: the file's name
 POSTERIOR_FILES = {"parquet": "particles.parquet", "csv": "particles.csv", "json": "posterior.json"}
 

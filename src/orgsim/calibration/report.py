@@ -474,6 +474,7 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         *_defaults_lines(summary, cal),
         *_consistency_lines(meta.get("consistency")),
         *_fixed_point_lines(meta.get("fixed_point")),
+        *_trade_off_lines(meta.get("trade_offs")),
         "## Not identified by these data",
         "",
     ]
@@ -657,6 +658,7 @@ def write_report(
         "contrasts": contrast_parts(pred, others, settings),
         "proposals_total": int(sum(g["proposals"] for g in summary["generations"])),
         "consistency": consistency_rows(),
+        "trade_offs": abc.trade_offs(db),
     }
     folder = docs / "posterior" if posterior_out is None else Path(posterior_out)
     previous = folder / abc.POSTERIOR_FILES["json"]
@@ -688,6 +690,27 @@ def fixed_point_rows(committed: dict[str, Any], refit: dict[str, Any]) -> dict[s
             for n, m in moved.items()
         ],
     }  # fmt: skip
+
+
+def _trade_off_lines(rows: list[dict[str, Any]] | None) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "## What the fit gives up",
+        "",
+        "The last population's particles, weighted: each calibration target's mean statistic, its mean",
+        "((statistic − value) / sd)² (its part of the ABC distance; 1 is a particle one sd off), and the two",
+        "targets whose statistics move most with it across the particles (correlation). A target with a large",
+        "part that moves with others is one the fit trades against them. A diagnostic: no verdict.",
+        "",
+        "| id | mean statistic | mean ((s − value) / sd)² | moves most with |",
+        "|---|---|---|---|",
+    ]
+    for r in sorted(rows, key=lambda r: -r["mean_z2"]):
+        top = sorted(((o, c) for o, c in r["correlations"].items() if c is not None), key=lambda oc: -abs(oc[1]))[:2]
+        with_ = ", ".join(f"{o} ({c:+.2f})" for o, c in top) or "–"
+        lines.append(f"| {r['id']} | {r['mean']:.3f} | {r['mean_z2']:.2f} | {with_} |")
+    return [*lines, ""]
 
 
 def _fixed_point_lines(fp: dict[str, Any] | None) -> list[str]:
