@@ -397,6 +397,10 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
     assert set(trade) == {t.id for t in CALIBRATION}
     assert all(r["mean_z2"] >= 0 and len(r["correlations"]) == len(CALIBRATION) - 1 for r in trade.values())
     assert "## What the fit gives up" in text
+    nf = record["report"]["noise_floor"]
+    assert nf["groups"] >= 1 and set(nf["variance_parts"]) == {t.id for t in CALIBRATION}
+    assert nf["epsilon"] == record["generations"][-1]["epsilon"]
+    assert "## How close to the noise floor?" in text
     # another destination
     other = tmp_path / "elsewhere"
     paths = report.write_report(db, docs, draws=1, posterior_out=other)
