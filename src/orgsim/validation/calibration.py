@@ -163,7 +163,8 @@ def scored(targets: dict[str, tuple[float, float]], free: list[str] | None = Non
 
 
 def _score(targets: dict[str, tuple[float, float]], free: list[str] | None = None) -> float:
-    rel = [(e - s) / s for k, (s, e) in targets.items() if k in scored(targets, free) and s > 0]
+    counted = scored(targets, free)
+    rel = [(e - s) / s for k, (s, e) in targets.items() if k in counted and s > 0]
     return float(np.sqrt(np.mean(np.square(rel))))
 
 
