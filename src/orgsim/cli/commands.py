@@ -294,7 +294,7 @@ def build_parser() -> Parser:
         "--reps",
         metavar="N",
         type=_int_type("reps", 1, 1000),
-        help="replications per parameter set (default: 8; with --abc 2)",
+        help="replications per parameter set (default: 8; with --abc 4)",
     )
     p.add_argument(
         "--customers",
