@@ -411,3 +411,13 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(abc, "observed", lambda: {**targets_now, "annual_switching": 0.225})
     with pytest.raises(abc.ConfigError, match="against other targets"):
         abc.run_abc(small, db)
+
+
+def test_the_report_says_when_the_weights_collapsed() -> None:
+    def summary(last: float, path: list[float]) -> dict:
+        gens = [{"t": t, "effective_sample_size": e} for t, e in enumerate(path)]
+        return {"settings": {"population": 300}, "effective_sample_size": last, "generations": gens}
+
+    assert "have collapsed" in report.ess_warning(summary(2.2, [300, 54, 2.2]))
+    assert "generation(s) 1" in report.ess_warning(summary(52, [300, 3.0, 52]))
+    assert "No generation" in report.ess_warning(summary(52, [300, 69.8, 52]))

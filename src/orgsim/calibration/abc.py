@@ -459,12 +459,19 @@ def summary(db: str | Path) -> dict[str, Any]:
                 "epsilon": float(r.epsilon),
                 "proposals": int(r.samples),
                 "acceptance_rate": settings.population / float(r.samples) if r.samples else None,
+                "effective_sample_size": _ess(history.get_distribution(t=int(r.t))[1]),
             }
             for r in pops.itertuples()
         ],
-        "effective_sample_size": float(w.sum() ** 2 / np.sum(w**2)),
+        "effective_sample_size": _ess(w),
         "parameters": params,
     }
+
+
+def _ess(weights: Any) -> float:
+    """Kish's effective sample size of importance weights: (sum w)^2 / sum w^2."""
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2))
 
 
 def trade_offs(db: str | Path) -> list[dict[str, Any]]:

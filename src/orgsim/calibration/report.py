@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -420,14 +420,19 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         "",
         "## Generations",
         "",
-        "| t | epsilon | proposals | acceptance rate |",
-        "|---|---|---|---|",
+        "| t | epsilon | proposals | acceptance rate | ESS |",
+        "|---|---|---|---|---|",
     ]
     for g in summary["generations"]:
-        L.append(f"| {g['t']} | {g['epsilon']:.4g} | {g['proposals']} | {_f(g['acceptance_rate'], 3)} |")
+        ess = g.get("effective_sample_size")
+        L.append(
+            f"| {g['t']} | {g['epsilon']:.4g} | {g['proposals']} | {_f(g['acceptance_rate'], 3)} | "
+            f"{'' if ess is None else f'{ess:.1f}'} |"
+        )
     L += [
         "",
-        f"Effective sample size of the last population: {summary['effective_sample_size']:.0f} of {s['population']}.",
+        f"Effective sample size (ESS, Kish's) of the last population: {summary['effective_sample_size']:.0f} of "
+        f"{s['population']}. " + ess_warning(summary),
         f"Simulations: {meta['proposals_total']} parameter sets accepted or rejected by pyabc (plus each batch's",
         "unused remainder), each of them "
         f"{s['reps']} runs; posterior predictive checks: {meta['draws']} draws × {s['reps']} runs"
@@ -692,6 +697,28 @@ def fixed_point_rows(committed: dict[str, Any], refit: dict[str, Any]) -> dict[s
             for n, m in moved.items()
         ],
     }  # fmt: skip
+
+
+#: below this share of the population, the report says that the weights have collapsed
+LOW_ESS = 0.1
+
+
+def ess_warning(summary: Mapping[str, Any]) -> str:
+    """One sentence on weight collapse: in the last population, or in any generation on the way."""
+    n = summary["settings"]["population"]
+    last = summary["effective_sample_size"]
+    low = [g["t"] for g in summary["generations"] if (g.get("effective_sample_size") or n) < LOW_ESS * n]
+    if last < LOW_ESS * n:
+        return (
+            f"**The weights have collapsed** (ESS below {LOW_ESS:.0%} of the population): the posterior, its "
+            "point estimate and its predictive checks rest on a few particles, not on the population."
+        )
+    if low:
+        return (
+            f"The weights collapsed on the way (ESS below {LOW_ESS:.0%} of the population in generation(s) "
+            f"{', '.join(map(str, low))}) and recovered."
+        )
+    return f"No generation's ESS fell below {LOW_ESS:.0%} of the population."
 
 
 def noise_floor(defaults: pd.DataFrame, epsilon: float) -> dict[str, Any]:
