@@ -710,15 +710,15 @@ def ess_warning(summary: Mapping[str, Any]) -> str:
     low = [g["t"] for g in summary["generations"] if (g.get("effective_sample_size") or n) < LOW_ESS * n]
     if last < LOW_ESS * n:
         return (
-            f"**The weights have collapsed** (ESS below {LOW_ESS:.0%} of the population): the posterior, its "
+            f"**The weights have collapsed** (ESS below {LOW_ESS * 100:.0f} % of the population): the posterior, its "
             "point estimate and its predictive checks rest on a few particles, not on the population."
         )
     if low:
         return (
-            f"The weights collapsed on the way (ESS below {LOW_ESS:.0%} of the population in generation(s) "
+            f"The weights collapsed on the way (ESS below {LOW_ESS * 100:.0f} % of the population in generation(s) "
             f"{', '.join(map(str, low))}) and recovered."
         )
-    return f"No generation's ESS fell below {LOW_ESS:.0%} of the population."
+    return f"No generation's ESS fell below {LOW_ESS * 100:.0f} % of the population."
 
 
 def noise_floor(defaults: pd.DataFrame, epsilon: float) -> dict[str, Any]:
