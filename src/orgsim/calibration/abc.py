@@ -469,9 +469,8 @@ def summary(db: str | Path) -> dict[str, Any]:
 
 
 def _ess(weights: Any) -> float:
-    """Kish's effective sample size of importance weights: (sum w)^2 / sum w^2."""
-    w = np.asarray(weights, dtype=float)
-    return float(w.sum() ** 2 / np.sum(w**2))
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2 (pyabc's)."""
+    return float(pyabc.weighted_statistics.effective_sample_size(np.asarray(weights, dtype=float)))
 
 
 def trade_offs(db: str | Path) -> list[dict[str, Any]]:
