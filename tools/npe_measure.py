@@ -1,0 +1,126 @@
+"""A measurement for choosing the calibration sampler (ODD section 8): neural posterior estimation
+(sbi's NPE) on the same priors, targets and reading of the bands as the ABC fits.
+
+Fixed before its results were seen: NPE is worth adopting instead of pyabc's ABC-SMC if, with a
+simulation budget no larger than one ABC fit's (61,200 model runs), its posterior predictive
+(100 draws x 4 runs, as the ABC report) reproduces all 11 calibration targets. Otherwise it is
+reported and pyabc stays.
+
+Not a dependency of orgsim: it needs ``pip install sbi`` (with torch) in an environment holding orgsim.
+
+    python tools/npe_measure.py prior N prior.parquet          # N draws from the priors (uniform box)
+    python tools/npe_measure.py simulate thetas.parquet out.parquet   # mean of 4 replications each
+    python tools/npe_measure.py train samples.parquet sims.parquet [...]   # NPE; posterior at the targets
+    python tools/npe_measure.py predict samples.parquet        # posterior predictive of 100 draws
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from orgsim.calibration.abc import PRIORS, Settings, overrides
+from orgsim.calibration.targets import CALIBRATION, evaluate_chunk
+
+SEED = 20170512
+REPS = 4
+NAMES = tuple(t.name for t in CALIBRATION)
+#: the priors of the concentration fits (ODD section 8): the adopted fit's plus the concentration
+BOX = {p.name: (p.lo, p.lo + p.width) for p in PRIORS} | {"propensity_concentration": (2.0, 50.0)}
+
+
+def _seeds(key: int, i: int) -> list[int]:
+    return [int(np.random.SeedSequence(SEED, spawn_key=(key, i, r)).generate_state(1)[0]) for r in range(REPS)]
+
+
+def _run(tasks: list, out: str | None = None, keep: pd.DataFrame | None = None) -> list[dict[str, float]]:
+    settings = Settings(reps=REPS)
+    jobs = [(overrides(theta, settings), seeds) for theta, seeds in tasks]
+    rows: list[dict[str, float]] = []
+    chunk = 25
+    with ProcessPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(evaluate_chunk, "baseline", NAMES, jobs[j : j + chunk]) for j in range(0, len(jobs), chunk)
+        ]
+        for k, fut in enumerate(futures):
+            rows.extend(fut.result())
+            if out and keep is not None and (k % 20 == 19 or k == len(futures) - 1):  # keep what is done
+                done = pd.concat([keep.iloc[: len(rows)].reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+                done.to_parquet(out)
+                print(len(rows), flush=True)
+    return rows
+
+
+def prior(n: int, out: str) -> None:
+    rng = np.random.default_rng(SEED)
+    df = pd.DataFrame({k: rng.uniform(lo, hi, n) for k, (lo, hi) in BOX.items()})
+    df.insert(0, "i", np.arange(n))
+    df.to_parquet(out)
+
+
+def simulate(thetas: str, out: str, key: int = 7) -> None:
+    th = pd.read_parquet(thetas)
+    pars = [c for c in th.columns if c != "i"]
+    _run([({k: float(r[k]) for k in pars}, _seeds(key, int(r["i"]))) for _, r in th.iterrows()], out, th)
+
+
+def train(out: str, sims: list[str]) -> None:
+    """Gaussian error with sd = half the band's width / 1.96 added to each simulated statistic: the
+    bands read as 95 % intervals, as the ABC's distance reads them."""
+    import torch
+    from sbi.inference import NPE
+    from sbi.utils import BoxUniform
+
+    torch.manual_seed(SEED)
+    pars = list(BOX)
+    df = pd.concat([pd.read_parquet(f) for f in sims], ignore_index=True)
+    sd = np.array([t.sd for t in CALIBRATION])
+    x = df[list(NAMES)].to_numpy(float)
+    ok = np.isfinite(x).all(axis=1)
+    print(f"{len(df)} simulations, {(~ok).sum()} with a non-finite statistic dropped")
+    df, x = df[ok], x[ok]
+    x = x + np.random.default_rng(SEED).normal(size=x.shape) * sd
+    box = BoxUniform(torch.tensor([BOX[p][0] for p in pars]), torch.tensor([BOX[p][1] for p in pars]))
+    npe = NPE(prior=box)
+    t0 = time.time()
+    theta = torch.tensor(df[pars].to_numpy(float), dtype=torch.float32)
+    estimator = npe.append_simulations(theta, torch.tensor(x, dtype=torch.float32)).train()
+    print(f"trained in {time.time() - t0:.0f} s")
+    observed = torch.tensor([t.value for t in CALIBRATION], dtype=torch.float32)
+    samples = npe.build_posterior(estimator).sample((4000,), x=observed).numpy()
+    post = pd.DataFrame(samples, columns=pars)
+    post.to_parquet(out)
+    q = post.quantile([0.025, 0.5, 0.975]).T
+    q["interval / prior's"] = (q[0.975] - q[0.025]) / np.array([BOX[p][1] - BOX[p][0] for p in pars])
+    print(q.round(3).to_string())
+
+
+def predict(samples: str) -> None:
+    draws = pd.read_parquet(samples).sample(100, random_state=1)
+    g = pd.DataFrame(_run([(r.to_dict(), _seeds(99, i)) for i, (_, r) in enumerate(draws.iterrows())]))
+    n = 0
+    for t in CALIBRATION:
+        m = g[t.name].mean()
+        ok = t.lo <= m <= t.hi
+        n += ok
+        share = g[t.name].between(t.lo, t.hi).mean()
+        print(f"{t.id:4s} [{t.lo}, {t.hi}]  mean {m:.3f}  draws in band {share:.0%}  {'reproduced' if ok else 'NOT'}")
+    print(f"{n} of {len(CALIBRATION)} calibration targets reproduced")
+
+
+if __name__ == "__main__":
+    cmd, *args = sys.argv[1:]
+    if cmd == "prior":
+        prior(int(args[0]), args[1])
+    elif cmd == "simulate":
+        simulate(args[0], args[1])
+    elif cmd == "train":
+        train(args[0], args[1:])
+    elif cmd == "predict":
+        predict(args[0])
+    else:
+        raise SystemExit(f"unknown command {cmd!r}: prior, simulate, train or predict")
