@@ -11,6 +11,7 @@ Not a dependency of orgsim: it needs ``pip install sbi`` (with torch) in an envi
     python tools/npe_measure.py prior N prior.parquet          # N draws from the priors (uniform box)
     python tools/npe_measure.py simulate thetas.parquet out.parquet   # mean of 4 replications each
     python tools/npe_measure.py train samples.parquet sims.parquet [...]   # NPE; posterior at the targets
+    python tools/npe_measure.py truncate N FIRST next.parquet sims.parquet [...]  # next round's thetas
     python tools/npe_measure.py predict samples.parquet        # posterior predictive of 100 draws
 """
 
@@ -68,9 +69,11 @@ def simulate(thetas: str, out: str, key: int = 7) -> None:
     _run([({k: float(r[k]) for k in pars}, _seeds(key, int(r["i"]))) for _, r in th.iterrows()], out, th)
 
 
-def train(out: str, sims: list[str]) -> None:
-    """Gaussian error with sd = half the band's width / 1.96 added to each simulated statistic: the
-    bands read as 95 % intervals, as the ABC's distance reads them."""
+def _fit(sims: list[str]):
+    """NPE trained on the simulations ``sims``, with Gaussian error of sd = half the band's width / 1.96
+    added to each simulated statistic: the bands read as 95 % intervals, as the ABC's distance reads
+    them. Every round is trained with the first round's loss (truncated sequential NPE, Deistler et
+    al. 2022: later rounds' proposals are the prior restricted to the posterior's support)."""
     import torch
     from sbi.inference import NPE
     from sbi.utils import BoxUniform
@@ -85,18 +88,35 @@ def train(out: str, sims: list[str]) -> None:
     df, x = df[ok], x[ok]
     x = x + np.random.default_rng(SEED).normal(size=x.shape) * sd
     box = BoxUniform(torch.tensor([BOX[p][0] for p in pars]), torch.tensor([BOX[p][1] for p in pars]))
-    npe = NPE(prior=box)
+    npe = NPE(prior=box, show_progress_bars=False)
     t0 = time.time()
     theta = torch.tensor(df[pars].to_numpy(float), dtype=torch.float32)
-    estimator = npe.append_simulations(theta, torch.tensor(x, dtype=torch.float32)).train()
+    estimator = npe.append_simulations(theta, torch.tensor(x, dtype=torch.float32)).train(force_first_round_loss=True)
     print(f"trained in {time.time() - t0:.0f} s")
     observed = torch.tensor([t.value for t in CALIBRATION], dtype=torch.float32)
-    samples = npe.build_posterior(estimator).sample((4000,), x=observed).numpy()
-    post = pd.DataFrame(samples, columns=pars)
+    return box, npe.build_posterior(estimator).set_default_x(observed), pars
+
+
+def train(out: str, sims: list[str]) -> None:
+    _, posterior, pars = _fit(sims)
+    post = pd.DataFrame(posterior.sample((4000,), show_progress_bars=False).numpy(), columns=pars)
     post.to_parquet(out)
     q = post.quantile([0.025, 0.5, 0.975]).T
     q["interval / prior's"] = (q[0.975] - q[0.025]) / np.array([BOX[p][1] - BOX[p][0] for p in pars])
     print(q.round(3).to_string())
+
+
+def truncate(n: int, first: int, out: str, sims: list[str]) -> None:
+    """The next round's parameter sets: the prior restricted to the posterior's 1 - 1e-4 region."""
+    import torch
+    from sbi.utils import RestrictedPrior, get_density_thresholder
+
+    box, posterior, pars = _fit(sims)
+    torch.manual_seed(SEED + first)
+    proposal = RestrictedPrior(box, get_density_thresholder(posterior, quantile=1e-4), sample_with="rejection")
+    df = pd.DataFrame(proposal.sample((n,)).numpy(), columns=pars)
+    df.insert(0, "i", np.arange(first, first + n))
+    df.to_parquet(out)
 
 
 def predict(samples: str) -> None:
@@ -120,6 +140,8 @@ if __name__ == "__main__":
         simulate(args[0], args[1])
     elif cmd == "train":
         train(args[0], args[1:])
+    elif cmd == "truncate":
+        truncate(int(args[0]), int(args[1]), args[2], args[3:])
     elif cmd == "predict":
         predict(args[0])
     else:
