@@ -367,7 +367,9 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         "## Method",
         "",
         "Likelihood-free Bayesian calibration by ABC-SMC with pyabc 0.13 (`orgsim.calibration.abc`; pyabc rather",
-        "than sbi because sbi needs torch, whose PyPI wheel on Python 3.12 is the CUDA build of several GB).",
+        "than sbi because sbi needs torch, whose PyPI wheel on Python 3.12 is the CUDA build of several GB; and",
+        "sbi's neural posterior estimation, measured on the same priors and targets within one fit's budget,",
+        "reproduced no more of them: docs/ODD.md section 8, `tools/npe_measure.py`).",
         f"Scenario `{s['scenario']}`, {s['customers']} customers, "
         f"{s['steps'] or 40} quarters, {s['reps']} replications per parameter set (seeds from the master seed "
         f"{s['master_seed']}, the generation and the proposal), population {s['population']}, "
