@@ -132,17 +132,27 @@ def predict(samples: str) -> None:
     print(f"{n} of {len(CALIBRATION)} calibration targets reproduced")
 
 
+def main(argv: list[str]) -> None:
+    commands = {
+        "prior": lambda a: prior(int(a[0]), a[1]),
+        "simulate": lambda a: simulate(a[0], a[1]),
+        "train": lambda a: train(a[0], a[1:]) if a[1:] else a[1],
+        "truncate": lambda a: truncate(int(a[0]), int(a[1]), a[2], a[3:]) if a[3:] else a[3],
+        "predict": lambda a: predict(a[0]),
+    }
+    if not argv or argv[0] not in commands:
+        raise SystemExit(f"npe_measure: say one of {', '.join(commands)} (see the module's docstring)")
+    try:
+        commands[argv[0]](argv[1:])
+    except IndexError:
+        raise SystemExit(f"npe_measure {argv[0]}: missing arguments (see the module's docstring)") from None
+    except ValueError as err:
+        raise SystemExit(f"npe_measure {argv[0]}: {err}") from None
+    except FileNotFoundError as err:
+        raise SystemExit(f"npe_measure {argv[0]}: no such file: {err.filename or err}") from None
+    except ModuleNotFoundError as err:
+        raise SystemExit(f"npe_measure {argv[0]}: {err} (pip install sbi)") from None
+
+
 if __name__ == "__main__":
-    cmd, *args = sys.argv[1:]
-    if cmd == "prior":
-        prior(int(args[0]), args[1])
-    elif cmd == "simulate":
-        simulate(args[0], args[1])
-    elif cmd == "train":
-        train(args[0], args[1:])
-    elif cmd == "truncate":
-        truncate(int(args[0]), int(args[1]), args[2], args[3:])
-    elif cmd == "predict":
-        predict(args[0])
-    else:
-        raise SystemExit(f"unknown command {cmd!r}: prior, simulate, train or predict")
+    main(sys.argv[1:])
