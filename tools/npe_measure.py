@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from orgsim.calibration.abc import PRIORS, Settings, overrides
 from orgsim.calibration.targets import CALIBRATION, evaluate_chunk
+from orgsim.experiments.sweep import executor
 
 SEED = 20170512
 REPS = 4
@@ -43,7 +43,7 @@ def _run(tasks: list, out: str | None = None, keep: pd.DataFrame | None = None) 
     jobs = [(overrides(theta, settings), seeds) for theta, seeds in tasks]
     rows: list[dict[str, float]] = []
     chunk = 25
-    with ProcessPoolExecutor(2) as pool:
+    with executor(2) as (pool, _):
         futures = [
             pool.submit(evaluate_chunk, "baseline", NAMES, jobs[j : j + chunk]) for j in range(0, len(jobs), chunk)
         ]
@@ -124,28 +124,29 @@ def predict(samples: str) -> None:
     g = pd.DataFrame(_run([(r.to_dict(), _seeds(99, i)) for i, (_, r) in enumerate(draws.iterrows())]))
     n = 0
     for t in CALIBRATION:
-        m = g[t.name].mean()
-        ok = t.lo <= m <= t.hi
+        m = float(g[t.name].mean())
+        ok = bool(t.holds(m))
         n += ok
-        share = g[t.name].between(t.lo, t.hi).mean()
+        share = np.mean([bool(t.holds(v)) for v in g[t.name]])
         print(f"{t.id:4s} [{t.lo}, {t.hi}]  mean {m:.3f}  draws in band {share:.0%}  {'reproduced' if ok else 'NOT'}")
     print(f"{n} of {len(CALIBRATION)} calibration targets reproduced")
 
 
 def main(argv: list[str]) -> None:
-    commands = {
-        "prior": lambda a: prior(int(a[0]), a[1]),
-        "simulate": lambda a: simulate(a[0], a[1]),
-        "train": lambda a: train(a[0], a[1:]) if a[1:] else a[1],
-        "truncate": lambda a: truncate(int(a[0]), int(a[1]), a[2], a[3:]) if a[3:] else a[3],
-        "predict": lambda a: predict(a[0]),
+    commands = {  # name -> (fewest arguments, what to do)
+        "prior": (2, lambda a: prior(int(a[0]), a[1])),
+        "simulate": (2, lambda a: simulate(a[0], a[1])),
+        "train": (2, lambda a: train(a[0], a[1:])),
+        "truncate": (4, lambda a: truncate(int(a[0]), int(a[1]), a[2], a[3:])),
+        "predict": (1, lambda a: predict(a[0])),
     }
     if not argv or argv[0] not in commands:
         raise SystemExit(f"npe_measure: say one of {', '.join(commands)} (see the module's docstring)")
+    fewest, run = commands[argv[0]]
+    if len(argv) - 1 < fewest:
+        raise SystemExit(f"npe_measure {argv[0]}: missing arguments (see the module's docstring)")
     try:
-        commands[argv[0]](argv[1:])
-    except IndexError:
-        raise SystemExit(f"npe_measure {argv[0]}: missing arguments (see the module's docstring)") from None
+        run(argv[1:])
     except ValueError as err:
         raise SystemExit(f"npe_measure {argv[0]}: {err}") from None
     except FileNotFoundError as err:
