@@ -261,17 +261,18 @@ def _inputs(f: int = 5, seed: int = 0):
     return rng.random(f) * 100, domain, lost, rng.random(f) * 0.6, rng.random(f)
 
 
-def _allocate(b, domain, lost, claim, governed, cap, shadow_on=True) -> np.ndarray:
+def _allocate(b, domain, lost, claim, joint, cap, shadow_on=True, reach=1.0) -> np.ndarray:
     money = np.full(len(budget.LINES), np.nan)
-    budget.allocate(b, np.asarray(domain, float), lost, claim, governed, cap, shadow_on, money)
+    budget.allocate(b, np.asarray(domain, float), lost, claim, joint, reach, cap, shadow_on, money)
     return money
 
 
+@pytest.mark.parametrize("reach", [0.0, 0.4, 1.0])
 @pytest.mark.parametrize("shadow_on", [True, False])
 @pytest.mark.parametrize("cap", [0.0, 0.1, 0.5, 1.0])
-def test_allocate_parts_sum_to_budget(shadow_on, cap):
+def test_allocate_parts_sum_to_budget(shadow_on, cap, reach):
     for b, domain, lost, claim, governed in zip(*_inputs(), strict=True):
-        m = _allocate(b, domain, lost, claim, governed, cap, shadow_on)
+        m = _allocate(b, domain, lost, claim, governed, cap, shadow_on, reach)
         assert m[0] == b
         assert m[PARTS].sum() == pytest.approx(b)
         assert np.all(m >= -1e-12)
@@ -298,6 +299,30 @@ def test_allocate_shadow_known_value():
     assert m[4] == pytest.approx(5.0)
     assert m[1] == pytest.approx(40.0)
     assert m[7] == pytest.approx(20.0)
+
+
+def test_allocate_reach_scales_the_governed_share():
+    # CMO money 50, tech 20, joint work in 3 of 4 quarters: with reach 0.4 governed 0.4 * 0.75 * 20 = 6,
+    # the other 14 bought outside IT up to the cap (0.2 * 50 = 10), 4 back to campaigns
+    m = _allocate(100.0, [0.5, 0.3, 0.2], 0.0, 0.4, 0.75, 0.2, reach=0.4)
+    assert m[3] == pytest.approx(6.0)
+    assert m[4] == pytest.approx(10.0)
+    assert m[1] == pytest.approx(34.0)
+
+
+def test_allocate_without_reach_joint_work_governs_nothing():
+    for b, domain, lost, claim, _ in zip(*_inputs(seed=5), strict=True):
+        m = _allocate(b, domain, lost, claim, 1.0, 1.0, reach=0.0)
+        assert m[3] == 0.0
+        assert m[4] == pytest.approx(claim * domain[CMO] * b)
+
+
+def test_allocate_governed_money_rises_with_reach_and_joint_work():
+    grid = np.linspace(0.0, 1.0, 6)
+    for b, domain, lost, claim, _ in zip(*_inputs(seed=6), strict=True):
+        gov = np.array([[_allocate(b, domain, lost, claim, j, 0.3, reach=r)[3] for j in grid] for r in grid])
+        assert np.all(np.diff(gov, axis=0) >= -1e-12) and np.all(np.diff(gov, axis=1) >= -1e-12)
+        assert gov[-1, -1] == pytest.approx(claim * domain[CMO] * b)
 
 
 def test_allocate_fully_governed_has_no_shadow():

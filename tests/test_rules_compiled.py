@@ -60,7 +60,7 @@ def budget_body(strength, exponent, effort, trust, pressure, analytics, experien
     loss = budget.conflict_loss_share(effort, trust, p.conflict_loss)
     c = budget.tech_claim(pressure, analytics, experience, p.beta_personalisation, p.beta_experience, p.claim_max)
     money = np.empty(8)
-    budget.allocate(revenue * p.share, domain, lost, claim, governed, p.shadow_cap, shadow_on, money)
+    budget.allocate(revenue * p.share, domain, lost, claim, governed, p.reach, p.shadow_cap, shadow_on, money)
     round_money = np.empty(8)
     budget.budget_round(revenue, domain, influence_row, effort, roi, trust, governed, analytics, experience,
                         pressure, p, round_money)  # fmt: skip
@@ -163,13 +163,14 @@ def test_every_rule_is_exercised_compiled():
 
 
 # -- budget --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("variant", ["baseline", "bargain", "no_shadow"])
+@pytest.mark.parametrize("variant", ["baseline", "bargain", "no_shadow", "partial_reach"])
 def test_budget_rules_compiled_match_plain(variant):
     p = PARAMS.budget
     p = {
         "baseline": p._replace(exponent=1.7),
         "bargain": p._replace(contest=False, exponent=1.0, contested=0.5),
         "no_shadow": p._replace(shadow_on=False, contested=1.0),
+        "partial_reach": p._replace(reach=0.35),
     }[variant]
     rng = np.random.default_rng(0)
     cases = [np.zeros(3), np.array([-1.0, 2.0, 3.0])] + [rng.random(3) * 5 for _ in range(6)]

@@ -50,6 +50,7 @@ def params_of(cfg: ScenarioConfig) -> Params:
             claim_max=float(fp.tech_claim_max),
             shadow_cap=float(lv.shadow_it_cap),
             shadow_on=bool(mech.shadow_it),
+            reach=float(lv.governance_reach),
         ),
         stocks=StockParams(
             unit=float(mk.revenue_per_firm),
@@ -232,8 +233,8 @@ class Market(mesa.Model):
                 self.paths.pressure[0], self.analytics[j], self.experience[j], bp.beta_personalisation,
                 bp.beta_experience, bp.claim_max,
             )  # fmt: skip
-            governed = s.p_coop[j, CMO, CIO] * s.p_coop[j, CIO, CMO]
-            budget.allocate(bp.share * s.revenue[0, j], s.domain[j], 0.0, claim, governed, bp.shadow_cap,
+            joint = s.p_coop[j, CMO, CIO] * s.p_coop[j, CIO, CMO]  # the expected joint-work rate
+            budget.allocate(bp.share * s.revenue[0, j], s.domain[j], 0.0, claim, joint, bp.reach, bp.shadow_cap,
                             bp.shadow_on, s.money[:, j])  # fmt: skip
         s.profit[:] = s.revenue[0] * (1.0 - fp.variable_cost) - s.money[0]
         s.margin[0] = np.where(s.revenue[0] > 0, s.profit / np.where(s.revenue[0] > 0, s.revenue[0], 1.0), 0.0)

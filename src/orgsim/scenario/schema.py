@@ -147,6 +147,14 @@ class LeverParams(_Group):
         ge=0.0,
         le=1.0,
     )
+    governance_reach: float = P(
+        1.0,
+        "share",
+        SRC_ASSUMED,
+        "share of the CMO's technology money that CMO-CIO joint work brings under IT governance",
+        ge=0.0,
+        le=1.0,
+    )
     roi_mandate: float = P(
         0.0,
         "1/quarter",

@@ -351,8 +351,9 @@ def patterns() -> list[Pattern]:
             "no shadow IT: all marketing technology runs through IT whatever the cooperation",
             "governance follows cooperation: the CIO runs marketing IT only for a CMO it works with",
             pattern_class=MECHANICAL,
-            class_reason="governed marketing IT is the CMO's technology claim times the past-year CMO-CIO cooperation rate",
-            equation="G = g · T = (past-year CMO-CIO cooperation rate) × θ · X (ODD 7.4)",
+            class_reason="governed marketing IT is the CMO's technology claim times the reach of IT governance times the "
+            "past-year CMO-CIO cooperation rate",
+            equation="G = g · T = governance_reach × (past-year CMO-CIO cooperation rate) × θ · X (ODD 7.4)",
         ),
         Pattern(
             "P4",

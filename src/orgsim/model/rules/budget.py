@@ -4,7 +4,7 @@ Budgets are incremental (Wildavsky 1964): each year a share ``contested`` of the
 re-contested and the rest follows last year's split. The contested part is won in a Tullock (1980)
 contest over influence x evidence x effort, with effort spent in conflict lost, or split by an
 asymmetric Nash bargain over influence x evidence. Who controls the CMO's technology money follows
-from the past year's CMO-CIO joint work (governed) and the shadow-IT cap.
+from the past year's CMO-CIO joint work, the reach of IT governance and the shadow-IT cap.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class BudgetParams(NamedTuple):
     claim_max: float
     shadow_cap: float
     shadow_on: bool
+    reach: float  # share of the technology money that joint work brings under IT governance
 
 
 @register_jitable
@@ -100,17 +101,19 @@ def tech_claim(pressure, analytics, experience, beta_personalisation, beta_exper
 
 
 @register_jitable
-def allocate(budget, domain, lost, claim, governed, shadow_cap, shadow_on, money):
+def allocate(budget, domain, lost, claim, joint, reach, shadow_cap, shadow_on, money):
     """One firm's spending lines (:data:`LINES`) from its domain shares, into ``money``.
 
     The CMO's technology money ``claim * marketing`` runs under IT governance in the share
-    ``governed`` (the CMO-CIO cooperation rate of the past year); the rest is bought as shadow IT
-    up to ``shadow_cap`` of the CMO's money, and what the cap blocks goes back to campaigns.
-    ``lost`` is the share of the budget dissipated in the contest.
+    ``reach * joint`` (``joint`` the CMO-CIO cooperation rate of the past year, ``reach`` the share
+    of the money that joint work brings under IT governance); the rest is bought as shadow IT up to
+    ``shadow_cap`` of the CMO's money, and what the cap blocks goes back to campaigns. ``lost`` is
+    the share of the budget dissipated in the contest.
     """
     cmo_money = domain[0] * budget
     tech = claim * cmo_money
     if shadow_on:
+        governed = reach * joint
         gov = governed * tech
         shadow = min((1.0 - governed) * tech, shadow_cap * cmo_money)
     else:
@@ -127,15 +130,15 @@ def allocate(budget, domain, lost, claim, governed, shadow_cap, shadow_on, money
 
 
 @register_jitable
-def budget_round(year_revenue, domain, influence, effort, roi, trust, governed, analytics, experience,
+def budget_round(year_revenue, domain, influence, effort, roi, trust, joint, analytics, experience,
                  pressure, p, money):  # fmt: skip
     """One firm's yearly budget round: spending lines into ``money``, ``domain`` moved in place.
 
     ``year_revenue`` is the mean quarterly revenue of the past year, ``domain`` last year's split of
     the budget among marketing, IT and finance (it becomes next year's base), ``trust`` the share
-    of the past year's possible joint work that happened (any pair), ``governed`` the share of it
-    between CMO and CIO. Strength in the contest is claim x influence x evidence (ROI measurement,
-    for the CMO) x effort; under the bargain effort plays no part and nothing is lost.
+    of the past year's possible joint work that happened (any pair), ``joint`` the share of the
+    past year's quarters with CMO-CIO joint work. Strength in the contest is claim x influence x
+    evidence (ROI measurement, for the CMO) x effort; under the bargain effort plays no part and nothing is lost.
     """
     budget = p.share * year_revenue
     strength = np.empty(3)
@@ -150,7 +153,7 @@ def budget_round(year_revenue, domain, influence, effort, roi, trust, governed, 
     for r in range(3):
         split[r] = (1.0 - p.contested) * domain[r] + p.contested * (1.0 - lost) * won[r]
     claim = tech_claim(pressure, analytics, experience, p.beta_personalisation, p.beta_experience, p.claim_max)
-    allocate(budget, split, p.contested * lost, claim, governed, p.shadow_cap, p.shadow_on, money)
+    allocate(budget, split, p.contested * lost, claim, joint, p.reach, p.shadow_cap, p.shadow_on, money)
     norm = split[0] + split[1] + split[2]  # next year's base: the loss is not carried over
     if norm > 0:  # else all of it was contested and lost: the base stays last year's
         for r in range(3):
