@@ -28,7 +28,7 @@ log = logging.getLogger("orgsim.dashboard")
 #: parameters the Run page offers, by group (bare names; the rest keep the scenario's values)
 PARAM_GROUPS: dict[str, tuple[str, ...]] = {
     "environment": ("pressure", "threat", "climate", "revenue_noise"),
-    "levers": ("shadow_it_cap", "roi_mandate", "budget_rule", "contested_share", "budget_share"),
+    "levers": ("shadow_it_cap", "governance_reach", "roi_mandate", "budget_rule", "contested_share", "budget_share"),
     "executives": tuple(GROUPS["executives"].model_fields),
     "market": ("firms", "customers", "steps"),
 }
