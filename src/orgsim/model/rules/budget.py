@@ -138,7 +138,8 @@ def budget_round(year_revenue, domain, influence, effort, roi, trust, joint, ana
     the budget among marketing, IT and finance (it becomes next year's base), ``trust`` the share
     of the past year's possible joint work that happened (any pair), ``joint`` the share of the
     past year's quarters with CMO-CIO joint work. Strength in the contest is claim x influence x
-    evidence (ROI measurement, for the CMO) x effort; under the bargain effort plays no part and nothing is lost.
+    evidence (ROI measurement, for the CMO) x effort; under the bargain effort plays no part and
+    nothing is lost.
     """
     budget = p.share * year_revenue
     strength = np.empty(3)
