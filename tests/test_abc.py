@@ -200,7 +200,7 @@ def test_kurtosis_and_l_kurtosis_of_a_normal_sample() -> None:
 
 
 def test_priors_lie_within_the_schema() -> None:
-    assert len(abc.PRIORS) <= 11
+    assert len(abc.PRIORS) <= 12
     for p in abc.PRIORS:
         spec = param_spec(p.name)
         assert p.lo < p.hi

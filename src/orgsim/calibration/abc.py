@@ -7,7 +7,7 @@ acceptable for a fresh-clone CI. pyabc 0.13 installs on Python 3.12 with light d
 resumes from it. It is the ``calibration`` extra (``pip install -e '.[calibration]'``).
 
 **The fit.** Parameters: :data:`PRIORS` (uniform; the schema's ranges narrowed where a source says
-more), at most eleven, the rest at the scenario's values. For a parameter set, ``reps`` replications
+more), at most twelve, the rest at the scenario's values. For a parameter set, ``reps`` replications
 of the baseline run with seeds derived from (master seed, generation, proposal index, replication);
 the statistic of each calibration target is averaged over them. Distance: the sum over calibration
 targets of ((statistic - value) / sd)^2 (:func:`distance`). Epsilon: pyabc's default (the median of
@@ -93,6 +93,8 @@ PRIORS: tuple[Prior, ...] = (
     Prior("coop_cmo_cfo", 0.0, 1.0, "schema [0, 1]; coop_cfo_cmo is set equal (tied: the targets see only "
           "their product, the joint-work rate)", "T5"),
     Prior("brief_mean", 0.0, 1.0, "schema [0, 1]", "T6"),
+    Prior("governance_reach", 0.0, 1.0, "schema [0, 1]; the surveys of ODD section 8 argue against one for one "
+          "but measure no value", "T3, T1, T2"),
 )  # fmt: skip
 
 #: parameters set equal to a calibrated one (name -> the prior's name)
