@@ -200,7 +200,7 @@ def test_kurtosis_and_l_kurtosis_of_a_normal_sample() -> None:
 
 
 def test_priors_lie_within_the_schema() -> None:
-    assert len(abc.PRIORS) <= 11
+    assert len(abc.PRIORS) <= 12
     for p in abc.PRIORS:
         spec = param_spec(p.name)
         assert p.lo < p.hi
@@ -421,3 +421,19 @@ def test_the_report_says_when_the_weights_collapsed() -> None:
     assert "have collapsed" in report.ess_warning(summary(2.2, [300, 54, 2.2]))
     assert "generation(s) 1" in report.ess_warning(summary(52, [300, 3.0, 52]))
     assert "No generation" in report.ess_warning(summary(52, [300, 69.8, 52]))
+
+
+def test_kernel_covariance_is_twice_the_weighted_population_covariance() -> None:
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    w = rng.uniform(size=200)
+    w /= w.sum()
+    kernel = abc.transition(abc.Settings())
+    kernel.fit(X, w)
+    mean = (X.values * w[:, None]).sum(axis=0)
+    centred = X.values - mean
+    weighted = (centred * w[:, None]).T @ centred / (1 - (w**2).sum())  # the unbiased weighted covariance
+    assert np.allclose(kernel.cov, 2 * weighted, rtol=1e-6)
+    default = abc.transition(abc.Settings(kernel_scale=None))
+    default.fit(X, w)
+    assert np.all(np.diag(default.cov) < np.diag(kernel.cov) / 3)
