@@ -245,3 +245,13 @@ def test_what_the_scenario_file_and_the_settings_set_wins_over_the_draw(tmp_path
     meta = st.read_meta(tmp_path / "s")
     assert meta["posterior"]["applied"] == []
     assert set(meta["posterior"]["kept_by_scenario"]) == {"brief_mean", "coop_cmo_cfo", "coop_cfo_cmo"}
+
+
+def test_report_names_the_kernel_the_fit_used():
+    from orgsim.calibration.report import _kernel_text
+
+    assert "Silverman" in _kernel_text(None)  # databases made before the setting: pyabc's default
+    assert _kernel_text(2.0) == (
+        "multivariate normal with 2 × the previous population's weighted covariance (Beaumont et al. 2009)"
+    )
+    assert _kernel_text(1.5).startswith("multivariate normal with 1.5 ×") and "Beaumont" not in _kernel_text(1.5)

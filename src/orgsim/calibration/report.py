@@ -377,9 +377,9 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         "Distance: Σ over the calibration targets of ((statistic − value) / sd)², the statistic being the mean",
         "over the replications; value = the band's midpoint, sd = half the band's width / 1.96 (the bands of",
         "docs/TARGETS.md read as 95 % intervals: TARGETS.md gives bands, not standard deviations). Epsilon:",
-        "the median of the previous population's distances; kernel: pyabc's multivariate normal. The history",
-        "is an SQLite database that a rerun resumes (also after `kill -9`); the result does not depend on the",
-        "number of worker processes (tests/test_abc.py checks both).",
+        f"the median of the previous population's distances; kernel: {_kernel_text(s.get('kernel_scale'))}.",
+        "The history is an SQLite database that a rerun resumes (also after `kill -9`); the result does not",
+        "depend on the number of worker processes (tests/test_abc.py checks both).",
         "",
         "## Targets",
         "",
@@ -512,6 +512,15 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
         "",
     ]
     return "\n".join(L)
+
+
+def _kernel_text(scale: float | None) -> str:
+    """The ABC kernel as the report names it (``abc.Settings.kernel_scale``)."""
+    if scale is None:
+        return "pyabc's multivariate normal (its default bandwidth, Silverman's rule)"
+    return f"multivariate normal with {scale:g} × the previous population's weighted covariance" + (
+        " (Beaumont et al. 2009)" if scale == 2 else ""
+    )
 
 
 def _consistency_headline(rows: list[dict[str, Any]] | None) -> list[str]:

@@ -140,7 +140,7 @@ class LeverParams(_Group):
     """Policy levers: governance and mandates the firm (or its CEO) sets."""
 
     shadow_it_cap: float = P(
-        0.3232,
+        0.2904,
         "share",
         SRC_POST,
         "largest share of the CMO's budget it may spend on technology outside IT",
@@ -148,9 +148,9 @@ class LeverParams(_Group):
         le=1.0,
     )
     governance_reach: float = P(
-        1.0,
+        0.4812,
         "share",
-        SRC_ASSUMED,
+        SRC_POST,
         "share of the CMO's technology money that CMO-CIO joint work brings under IT governance",
         ge=0.0,
         le=1.0,
@@ -175,24 +175,24 @@ class LeverParams(_Group):
         le=1.0,
     )
     budget_share: float = P(
-        0.1356, "share", SRC_POST, "discretionary budget as a share of last year's revenue", gt=0.0, le=0.6
+        0.1404, "share", SRC_POST, "discretionary budget as a share of last year's revenue", gt=0.0, le=0.6
     )
 
 
 class ExecutiveParams(_Group):
     """Executive dispositions at the start (drawn per firm)."""
 
-    influence_cmo: float = P(0.2145, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
-    influence_cio: float = P(0.353, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
-    influence_cfo: float = P(0.4325, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
+    influence_cmo: float = P(0.2255, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
+    influence_cio: float = P(0.3459, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
+    influence_cfo: float = P(0.4286, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
     coop_cmo_cio: float = P(
-        0.9788, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
+        0.9783, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
     )
     coop_cio_cmo: float = P(
-        0.2808, "probability", SRC_POST, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
+        0.5168, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
     )
     coop_cmo_cfo: float = P(
-        0.2947,
+        0.3097,
         "probability",
         SRC_POST,
         "mean propensity of the CMO to work with the CFO (product ~ 10 % joint work, seed 003)",
@@ -200,7 +200,7 @@ class ExecutiveParams(_Group):
         le=1.0,
     )
     coop_cfo_cmo: float = P(
-        0.2947,
+        0.3097,
         "probability",
         SRC_POST,
         "mean propensity of the CFO to work with the CMO (product ~ 10 % joint work, seed 003)",
@@ -214,7 +214,7 @@ class ExecutiveParams(_Group):
         0.45, "probability", SRC_ASSUMED, "mean propensity of the CFO to work with the CIO", ge=0.0, le=1.0
     )
     brief_mean: float = P(
-        0.6293,
+        0.6299,
         "probability",
         SRC_POST,
         "mean propensity of the CMO to brief the CEO in a quarter at the start (seed 003: 63 %; then learned)",
@@ -262,7 +262,7 @@ class FirmParams(_Group):
 
     variable_cost: float = P(0.6, "share", SRC_ASSUMED, "variable cost as a share of revenue", ge=0.0, lt=1.0)
     start_share_marketing: float = P(
-        0.6942,
+        0.7307,
         "share",
         SRC_CAL,
         "CMO's share of the first budget (campaigns and marketing technology)",
@@ -270,19 +270,19 @@ class FirmParams(_Group):
         lt=1.0,
     )
     start_share_finance: float = P(
-        0.0791, "share", SRC_CAL, "CFO's share of the first budget; IT gets the rest", gt=0.0, lt=1.0
+        0.0593, "share", SRC_CAL, "CFO's share of the first budget; IT gets the rest", gt=0.0, lt=1.0
     )
     tech_claim_max: float = P(
-        0.7266, "share", SRC_POST, "largest share of its budget the CMO wants for marketing technology", ge=0.0, le=1.0
+        0.7664, "share", SRC_POST, "largest share of its budget the CMO wants for marketing technology", ge=0.0, le=1.0
     )
     quality_start: float = P(0.6, "0..1", SRC_ASSUMED, "initial product/operations quality", ge=0.0, le=1.0)
     quality_growth: float = P(
-        2.677, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
+        2.8012, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
     )
     quality_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "quality depreciation", ge=0.0, le=1.0)
     integration_start: float = P(0.5, "0..1", SRC_ASSUMED, "initial data integration (1 - silo index)", ge=0.0, le=1.0)
     integration_growth: float = P(
-        9.3683,
+        17.8665,
         "1/spend",
         SRC_CAL,
         "integration built per unit of governed marketing-IT spend intensity",
@@ -295,7 +295,7 @@ class FirmParams(_Group):
     )
     analytics_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial analytics capability", ge=0.0, le=1.0)
     analytics_growth: float = P(
-        1.028,
+        0.8343,
         "1/spend",
         SRC_CAL,
         "analytics built per unit of marketing-technology spend on integrated data",
@@ -308,7 +308,7 @@ class FirmParams(_Group):
     )
     experience_start: float = P(0.4, "0..1", SRC_ASSUMED, "initial customer experience", ge=0.0, le=1.0)
     experience_growth: float = P(
-        1.4019, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
+        1.2598, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
     )
     experience_decay: float = P(0.06, "1/quarter", SRC_ASSUMED, "experience depreciation", ge=0.0, le=1.0)
     analytics_leverage: float = P(
@@ -340,7 +340,7 @@ class FirmParams(_Group):
     )
     contest_exponent: float = P(1.0, "1", SRC_LIT, "Tullock contest decisiveness r", gt=0.0, le=10.0)
     claim_cmo: float = P(
-        0.8304,
+        0.8301,
         "weight",
         SRC_POST,
         "marketing's claim on the contested budget (scales the CMO's contest strength)",
@@ -357,7 +357,7 @@ class FirmParams(_Group):
         le=1.0,
     )
     claim_cfo: float = P(
-        0.2953,
+        0.2776,
         "weight",
         SRC_POST,
         "finance's claim on the contested budget (scales the CFO's contest strength)",
