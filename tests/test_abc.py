@@ -380,6 +380,13 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
     assert sorted(p.name for p in folder.iterdir()) == ["particles.csv", "posterior.json"]
     assert {folder / "particles.csv", folder / "posterior.json"} <= set(written)
     ref = abc.write_posterior(db, tmp_path / "ref")  # what calibrate --abc writes to --out
+    # the pair's joint-work rate is summarised as the weighted product of the particles' propensities
+    post, summ = abc.posterior(db), json.loads(ref["json"].read_text())
+    joint = summ["products"]["coop_cmo_cio*coop_cio_cmo"]
+    x = (post["coop_cmo_cio"] * post["coop_cio_cmo"]).to_numpy()
+    assert joint["of"] == ["coop_cmo_cio", "coop_cio_cmo"]
+    assert joint["median"] == pytest.approx(abc.weighted_quantile(x, post["weight"].to_numpy(), 0.5))
+    assert joint["width_ratio"] == pytest.approx((joint["q975"] - joint["q025"]) / 0.78125, rel=0.01)
     for key, name in (("csv", "particles.csv"), ("json", "posterior.json")):
         assert (folder / name).read_bytes() == ref[key].read_bytes()
     record = json.loads((docs / "calibration_posterior.json").read_text())
@@ -437,3 +444,11 @@ def test_kernel_covariance_is_twice_the_weighted_population_covariance() -> None
     default = abc.transition(abc.Settings(kernel_scale=None))
     default.fit(X, w)
     assert np.all(np.diag(default.cov) < np.diag(kernel.cov) / 3)
+
+
+def test_the_product_prior_interval_of_two_unit_uniforms() -> None:
+    # P(xy <= z) = z - z ln z for x, y ~ U[0, 1]: 0.025 at z = 0.0038042, 0.975 at z = 0.784892
+    u = abc.Prior("u", 0.0, 1.0, "", "")
+    lo, hi = abc.product_prior_interval(u, u)
+    assert lo == pytest.approx(0.0038042, rel=1e-3) and hi == pytest.approx(0.784892, rel=1e-4)
+    assert abc.product_prior_interval(u, u) == (lo, hi)  # deterministic

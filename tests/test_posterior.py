@@ -255,3 +255,28 @@ def test_report_names_the_kernel_the_fit_used():
         "multivariate normal with 2 × the previous population's weighted covariance (Beaumont et al. 2009)"
     )
     assert _kernel_text(1.5).startswith("multivariate normal with 1.5 ×") and "Beaumont" not in _kernel_text(1.5)
+
+
+def test_held_products_only_for_an_identified_product_of_two_spun_up_propensities():
+    from orgsim.calibration.defaults import held_products
+
+    def entry(width_ratio: float) -> dict[str, float]:
+        return {"median": 0.5, "q025": 0.1, "q975": 0.9, "width_ratio": width_ratio}
+
+    summary = {
+        "parameters": {"coop_cmo_cio": entry(0.96), "coop_cio_cmo": entry(0.96)},
+        "products": {
+            "coop_cmo_cio*coop_cio_cmo": {
+                "of": ["coop_cmo_cio", "coop_cio_cmo"],
+                "median": 0.23137,
+                "width_ratio": 0.54,
+            }
+        },
+    }
+    assert held_products(summary) == [("coop_cmo_cio", "coop_cio_cmo", 0.2314)]
+    summary["products"]["coop_cmo_cio*coop_cio_cmo"]["width_ratio"] = 0.85  # not identified: nothing held
+    assert held_products(summary) == []
+    summary["products"]["coop_cmo_cio*coop_cio_cmo"]["width_ratio"] = 0.54
+    summary["parameters"]["coop_cio_cmo"] = entry(0.3)  # identified: the posterior sets it, the spin-up does not
+    assert held_products(summary) == []
+    assert held_products({"parameters": {}}) == []  # a summary written before products were summarised

@@ -53,3 +53,31 @@ def test_the_score_counts_only_targets_a_free_parameter_moves() -> None:
     assert scored(targets, ["start_share_marketing", "quality_growth"]) == ["budget_cmo", "quality"]
     assert _score(targets, ["start_share_marketing", "quality_growth"]) == pytest.approx((0.1**2 / 2) ** 0.5)
     assert _score(targets) == pytest.approx(((1.0 + 0.01) / 3) ** 0.5)  # everything when free is not given
+
+
+def test_hold_products_keeps_the_ratio_and_sets_the_product() -> None:
+    from orgsim.validation.calibration import hold_products
+
+    held = [("coop_cmo_cio", "coop_cio_cmo", 0.2)]
+    out = hold_products({"coop_cmo_cio": 0.8, "coop_cio_cmo": 0.4, "quality_growth": 3.0}, held)
+    assert out["coop_cmo_cio"] * out["coop_cio_cmo"] == pytest.approx(0.2, abs=1e-4)
+    assert out["coop_cmo_cio"] / out["coop_cio_cmo"] == pytest.approx(2.0, rel=1e-3)
+    assert out["quality_growth"] == 3.0
+    # a propensity scaled above 1 is 1, and the other carries the product alone
+    assert hold_products({"coop_cmo_cio": 0.9, "coop_cio_cmo": 0.1}, [("coop_cmo_cio", "coop_cio_cmo", 0.5)]) == {
+        "coop_cmo_cio": 1.0,
+        "coop_cio_cmo": 0.5,
+    }
+    assert hold_products({"coop_cmo_cio": 0.0, "coop_cio_cmo": 0.3}, held)["coop_cio_cmo"] == pytest.approx(
+        0.2**0.5, abs=1e-4
+    )
+    assert hold_products({"coop_cmo_cio": 0.7}, held) == {"coop_cmo_cio": 0.7}  # the pair is not both free
+
+
+def test_a_held_product_stays_at_its_value_in_every_iteration() -> None:
+    free = [n for n in calibrated_parameters() if n not in ("coop_cmo_cio", "coop_cio_cmo")]
+    free += ["coop_cmo_cio", "coop_cio_cmo"]
+    cal = calibrate(iterations=2, reps=1, customers=300, free=free, held=[("coop_cmo_cio", "coop_cio_cmo", 0.23)])
+    for it in cal.iterations:
+        assert it.params["coop_cmo_cio"] * it.params["coop_cio_cmo"] == pytest.approx(0.23, abs=2e-4)
+    assert cal.as_dict()["held"] == [{"of": ["coop_cmo_cio", "coop_cio_cmo"], "product": 0.23}]

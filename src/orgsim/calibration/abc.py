@@ -100,6 +100,27 @@ PRIORS: tuple[Prior, ...] = (
 #: parameters set equal to a calibrated one (name -> the prior's name)
 TIED = {"coop_cfo_cmo": "coop_cmo_cfo"}
 
+#: pairs of calibrated parameters whose product the targets see: the CMO's and the CIO's propensities
+#: to work together, whose product is the pair's expected joint-work rate (T4, and through it T3)
+PRODUCTS = (("coop_cmo_cio", "coop_cio_cmo"),)
+
+
+def product_name(a: str, b: str) -> str:
+    """The key of a product in the posterior summary (``a*b``)."""
+    return f"{a}*{b}"
+
+
+def product_prior_interval(a: Prior, b: Prior, grid: int = 2000) -> tuple[float, float]:
+    """The central 95 % interval of ``x * y`` with x, y independent and uniform on their priors.
+
+    Deterministic: the products of a midpoint grid of ``grid`` x ``grid`` points, whose quantiles
+    approach the exact ones as the grid grows (for U[0, 1] x U[0, 1]: 0.00386 and 0.785)."""
+    x = a.lo + (np.arange(grid) + 0.5) / grid * a.width
+    y = b.lo + (np.arange(grid) + 0.5) / grid * b.width
+    z = np.sort(np.multiply.outer(x, y), axis=None)
+    return float(np.quantile(z, 0.025)), float(np.quantile(z, 0.975))
+
+
 _LOG = logging.getLogger("ABC")
 _GLOBAL_KEY = 0  # spawn-key roots: numpy's global generator per generation, and the particles' model seeds
 _PARTICLE_KEY = 1
@@ -469,6 +490,23 @@ def summary(db: str | Path) -> dict[str, Any]:
             "prior": [p.lo, p.hi],
             "width_ratio": (hi - lo) / (0.95 * p.width),  # 95 % interval / the prior's
         }
+    by_name = {p.name: p for p in PRIORS}
+    products = {}
+    for a, b in PRODUCTS:
+        if a not in by_name or b not in by_name:
+            continue
+        x = post[a].to_numpy() * post[b].to_numpy()
+        lo, hi = weighted_quantile(x, w, 0.025), weighted_quantile(x, w, 0.975)
+        plo, phi = product_prior_interval(by_name[a], by_name[b])
+        products[product_name(a, b)] = {
+            "of": [a, b],
+            "mean": float(np.sum(w * x) / w.sum()),
+            "median": weighted_quantile(x, w, 0.5),
+            "q025": lo,
+            "q975": hi,
+            "prior_interval": [plo, phi],
+            "width_ratio": (hi - lo) / (phi - plo),  # 95 % interval / the prior's
+        }
     return {
         "method": "ABC-SMC (pyabc 0.13), orgsim.calibration.abc",
         # the stored settings hold the generations first asked for; a resume may have added more
@@ -487,6 +525,7 @@ def summary(db: str | Path) -> dict[str, Any]:
         ],
         "effective_sample_size": _ess(w),
         "parameters": params,
+        "products": products,
     }
 
 

@@ -880,6 +880,20 @@ _ABC_ONLY = ("population", "generations", "steps", "batch", "workers", "schedule
 _SPINUP_ONLY = ("iterations", "step")
 
 
+def _held_products() -> list[tuple[str, str, float]]:
+    """The products the committed posterior asks the spin-up to hold (none outside a source checkout)."""
+    from orgsim.calibration.defaults import committed, held_products
+
+    try:
+        summary = committed()
+    except FileNotFoundError:
+        return []
+    held = held_products(summary)
+    for a, b, v in held:
+        print(f"holding {a} x {b} at the posterior median {v:g} (orgsim.calibration.defaults)", file=sys.stderr)
+    return held
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from orgsim.scenario.schema import ConfigError
 
@@ -899,6 +913,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"iteration {i}/{n}: score {score:.4f}", file=sys.stderr, flush=True)
 
     cal = calibration.calibrate(
+        held=_held_products(),
         iterations=30 if args.iterations is None else args.iterations,
         step=0.3 if args.step is None else args.step,
         reps=args.reps or 8,

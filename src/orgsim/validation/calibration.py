@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,7 @@ class Calibration:
     customers: int = 0
     master_seed: int = 0
     wall_time: float = 0.0
+    held: list[tuple[str, str, float]] = field(default_factory=list)  # products kept at these values
 
     @property
     def best(self) -> Iteration:
@@ -90,6 +91,7 @@ class Calibration:
             "customers": self.customers,
             "master_seed": self.master_seed,
             "wall_time": self.wall_time,
+            "held": [{"of": [a, b], "product": v} for a, b, v in self.held],
             "best": {"params": self.best.params, "score": self.best.score},
             "iterations": [
                 {"params": it.params, "score": it.score, "targets": {k: list(v) for k, v in it.targets.items()}}
@@ -210,6 +212,30 @@ STEP = 0.3
 ITERATIONS = 30
 
 
+def hold_products(params: dict[str, float], held: Sequence[tuple[str, str, float]]) -> dict[str, float]:
+    """``params`` with each held pair ``(a, b, v)`` scaled by a common factor so that ``a * b = v``.
+
+    The pair keeps its ratio unless a propensity would exceed 1: then it is 1 and the other is ``v``.
+    Pairs not both in ``params`` are left alone (the spin-up does not move them).
+    """
+    new = dict(params)
+    for a, b, v in held:
+        if a not in new or b not in new:
+            continue
+        x, y = new[a], new[b]
+        if x * y > 0:
+            f = (v / (x * y)) ** 0.5
+            x, y = x * f, y * f
+        else:  # no ratio to keep: split the product evenly
+            x = y = v**0.5
+        if x > 1.0:
+            x, y = 1.0, v
+        elif y > 1.0:
+            x, y = v, 1.0
+        new[a], new[b] = round(x, 4), round(y, 4)
+    return new
+
+
 def calibrate(
     iterations: int = ITERATIONS,
     reps: int = 8,
@@ -218,11 +244,14 @@ def calibrate(
     step: float = STEP,
     progress: Callable[[int, int, float], None] | None = None,
     free: list[str] | None = None,
+    held: Sequence[tuple[str, str, float]] = (),
 ) -> Calibration:
     """Iterate the spin-up; returns every iteration with its parameters, targets and score.
 
     ``free``: the parameters it moves (default: those labelled ``calibrated``); every other one keeps
     its default, also one the spin-up has a rule for (e.g. a starting share the posterior identifies).
+    ``held``: pairs ``(a, b, v)`` whose product stays ``v`` (:func:`hold_products`, from the start and
+    after every update; :func:`orgsim.calibration.defaults.held_products` says which).
     """
     from orgsim.scenario.schema import ScenarioConfig
     from orgsim.validation.checks import replication_seeds
@@ -230,11 +259,11 @@ def calibrate(
     names = calibrated_parameters() if free is None else list(free)
     defaults = ScenarioConfig(name="defaults")
     flat = {n: getattr(getattr(defaults, g), n) for g, cls in GROUPS.items() for n in cls.model_fields}
-    params = {n: float(flat[n]) for n in names}
+    params = hold_products({n: float(flat[n]) for n in names}, held)
     context = {n: float(flat[n]) for n in (*SPUN, *(s for _, s in STOCKS.values()))}
     stocks = {s: context[s] for _, s in STOCKS.values()}
     seeds = replication_seeds(master_seed + 1, reps)  # not the validation's seeds
-    out = Calibration(reps=reps, customers=customers, master_seed=master_seed)
+    out = Calibration(reps=reps, customers=customers, master_seed=master_seed, held=list(held))
     t0 = time.perf_counter()
     for i in range(iterations + 1):
         firms, execs = _runs(params, seeds, customers)
@@ -245,7 +274,7 @@ def calibrate(
         if progress:
             progress(i, iterations, it.score)
         if i < iterations:
-            params = _update(params, targets, step)
+            params = hold_products(_update(params, targets, step), held)
     out.wall_time = time.perf_counter() - t0
     return out
 
