@@ -387,6 +387,7 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
     assert joint["of"] == ["coop_cmo_cio", "coop_cio_cmo"]
     assert joint["median"] == pytest.approx(abc.weighted_quantile(x, post["weight"].to_numpy(), 0.5))
     assert joint["width_ratio"] == pytest.approx((joint["q975"] - joint["q025"]) / 0.78125, rel=0.01)
+    assert "| `coop_cmo_cio` × `coop_cio_cmo` (product) |" in (docs / "CALIBRATION.md").read_text()
     for key, name in (("csv", "particles.csv"), ("json", "posterior.json")):
         assert (folder / name).read_bytes() == ref[key].read_bytes()
     record = json.loads((docs / "calibration_posterior.json").read_text())

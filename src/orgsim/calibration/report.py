@@ -456,6 +456,12 @@ def markdown(summary: dict[str, Any], checks: list[dict[str, Any]], meta: dict[s
             f"| `{name}` | {p['mean']:.3f} | {p['median']:.3f} | [{p['q025']:.3f}, {p['q975']:.3f}] | "
             f"[{p['prior'][0]:g}, {p['prior'][1]:g}] | {p['width_ratio']:.2f} |"
         )
+    for p in summary.get("products", {}).values():  # a pair's joint-work rate: what the targets see
+        a, b = p["of"]
+        L.append(
+            f"| `{a}` × `{b}` (product) | {p['mean']:.3f} | {p['median']:.3f} | [{p['q025']:.3f}, {p['q975']:.3f}] | "
+            f"95 %: [{p['prior_interval'][0]:.3f}, {p['prior_interval'][1]:.3f}] | {p['width_ratio']:.2f} |"
+        )
     L += [
         "",
         f"![Posterior marginals]({img_rel}/marginals.png)",
