@@ -114,11 +114,11 @@ def product_prior_interval(a: Prior, b: Prior, grid: int = 2000) -> tuple[float,
     """The central 95 % interval of ``x * y`` with x, y independent and uniform on their priors.
 
     Deterministic: the products of a midpoint grid of ``grid`` x ``grid`` points, whose quantiles
-    approach the exact ones as the grid grows (for U[0, 1] x U[0, 1]: 0.00386 and 0.785)."""
+    approach the exact ones as the grid grows (for U[0, 1] x U[0, 1]: 0.0038 and 0.785)."""
     x = a.lo + (np.arange(grid) + 0.5) / grid * a.width
     y = b.lo + (np.arange(grid) + 0.5) / grid * b.width
-    z = np.sort(np.multiply.outer(x, y), axis=None)
-    return float(np.quantile(z, 0.025)), float(np.quantile(z, 0.975))
+    lo, hi = np.quantile(np.multiply.outer(x, y), [0.025, 0.975])
+    return float(lo), float(hi)
 
 
 _LOG = logging.getLogger("ABC")

@@ -13,7 +13,9 @@ It runs at the shipped defaults of every other parameter, among them the point e
 posterior (source ``posterior``, :mod:`orgsim.calibration.defaults`): the budget claims that set
 where the split settles come from the published figures, and the spin-up moves the *starting*
 shares to that settled split (and the CMO-CIO propensities, which the published figures do not
-identify, to where they settle). The validation patterns' bands are not touched: the patterns stay
+identify, to where they settle; where the posterior identifies their product, the pair's joint-work
+rate, that product is held at its posterior median and the pair moves only along it:
+:func:`hold_products`). The validation patterns' bands are not touched: the patterns stay
 out-of-sample.
 
 ``orgsim calibrate`` runs it and writes ``calibration.json``; ``docs/ODD.md`` cites its score and
