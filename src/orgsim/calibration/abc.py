@@ -467,6 +467,16 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(np.interp(q, cdf, x))
 
 
+def _marginal(x: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """Weighted mean, median and 95 % interval of one posterior quantity."""
+    return {
+        "mean": float(np.sum(w * x) / w.sum()),
+        "median": weighted_quantile(x, w, 0.5),
+        "q025": weighted_quantile(x, w, 0.025),
+        "q975": weighted_quantile(x, w, 0.975),
+    }
+
+
 def summary(db: str | Path) -> dict[str, Any]:
     """Posterior mean, median and 95 % interval per parameter, with the run's history (JSON-ready)."""
     settings = stored_settings(db)
@@ -480,32 +490,24 @@ def summary(db: str | Path) -> dict[str, Any]:
     pops = pops[pops["t"] >= 0]
     params = {}
     for p in PRIORS:
-        x = post[p.name].to_numpy()
-        lo, hi = weighted_quantile(x, w, 0.025), weighted_quantile(x, w, 0.975)
+        m = _marginal(post[p.name].to_numpy(), w)
         params[p.name] = {
-            "mean": float(np.sum(w * x) / w.sum()),
-            "median": weighted_quantile(x, w, 0.5),
-            "q025": lo,
-            "q975": hi,
+            **m,
             "prior": [p.lo, p.hi],
-            "width_ratio": (hi - lo) / (0.95 * p.width),  # 95 % interval / the prior's
+            "width_ratio": (m["q975"] - m["q025"]) / (0.95 * p.width),  # 95 % interval / the prior's
         }
     by_name = {p.name: p for p in PRIORS}
     products = {}
     for a, b in PRODUCTS:
         if a not in by_name or b not in by_name:
             continue
-        x = post[a].to_numpy() * post[b].to_numpy()
-        lo, hi = weighted_quantile(x, w, 0.025), weighted_quantile(x, w, 0.975)
+        m = _marginal(post[a].to_numpy() * post[b].to_numpy(), w)
         plo, phi = product_prior_interval(by_name[a], by_name[b])
         products[product_name(a, b)] = {
             "of": [a, b],
-            "mean": float(np.sum(w * x) / w.sum()),
-            "median": weighted_quantile(x, w, 0.5),
-            "q025": lo,
-            "q975": hi,
+            **m,
             "prior_interval": [plo, phi],
-            "width_ratio": (hi - lo) / (phi - plo),  # 95 % interval / the prior's
+            "width_ratio": (m["q975"] - m["q025"]) / (phi - plo),  # 95 % interval / the prior's
         }
     return {
         "method": "ABC-SMC (pyabc 0.13), orgsim.calibration.abc",
