@@ -18,7 +18,7 @@ The rule, fixed before it was first applied (and not changed after seeing what i
   identified (the same test, against the product's own prior), the spin-up keeps the product at its
   weighted posterior median (:func:`held_products`): it moves the pair toward stationarity only
   along that product. Added after the reach fit's adoption, when its spin-up had set the product to
-  0.506 against a posterior 95 % interval of [0.015, 0.440] (docs/ODD.md section 8, commit 08e282f,
+  0.506 against a posterior 95 % interval of [0.017, 0.446] (docs/ODD.md section 8, commit 08e282f,
   written before this was built); it applies from the next adoption on.
 
 **Is it a fixed point?** (fixed before the first refit in an adopted context was compared, and not
