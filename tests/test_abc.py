@@ -235,6 +235,9 @@ def test_particle_seeds_are_fixed_and_distinct() -> None:
         ["calibrate", "--abc", "--iterations", "3"],
         ["calibrate", "--abc", "--population", "0"],
         ["calibrate", "--abc", "--scheduler", "nonsense"],
+        ["calibrate", "--report-from", "docs/posterior"],
+        ["calibrate", "--abc", "--report-from", "no/such/folder"],
+        ["calibrate", "--abc", "--report-from", "docs/posterior", "--population", "20"],
     ],
 )
 def test_calibrate_bad_input_is_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -419,6 +422,39 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(abc, "observed", lambda: {**targets_now, "annual_switching": 0.225})
     with pytest.raises(abc.ConfigError, match="against other targets"):
         abc.run_abc(small, db)
+
+
+@pytest.mark.slow
+def test_the_report_from_the_posterior_folder_is_the_report_from_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone has the committed posterior folder, not the fit's database: ``--report-from``
+    regenerates the same report from the folder (products recomputed where an older summary lacks them)."""
+    from orgsim.cli import main
+
+    db = tmp_path / "abc.db"
+    abc.run_abc(abc.Settings(population=8, generations=2, reps=1, customers=150, steps=13, master_seed=5), db)
+    monkeypatch.chdir(tmp_path)
+    report.write_report(db, Path("docs"), draws=5, command="same")
+    before = {p: (Path("docs") / p).read_bytes() for p in ("CALIBRATION.md", "posterior/posterior.json")}
+    record = json.loads(Path("docs/calibration_posterior.json").read_text())
+    summary = json.loads(before["posterior/posterior.json"])
+    assert summary["products"]
+    Path("docs/posterior/posterior.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "products"}))
+    assert main(["calibrate", "--abc", "--report-from", "docs/posterior", "--draws", "5"]) == 0
+    again = json.loads(Path("docs/calibration_posterior.json").read_text())
+    assert Path("docs/posterior/posterior.json").read_bytes() == before["posterior/posterior.json"]
+    for key in ("generated", "command", "commit"):
+        record["report"].pop(key), again["report"].pop(key)
+    assert again["report"].pop("fixed_point")["same_posterior"]  # the folder's own posterior: no section
+    assert again == record  # the same checks, trade-offs and noise floor
+    drop = lambda text: [ln for ln in text.splitlines() if not ln.startswith("Generated ")]  # noqa: E731
+    assert drop((Path("docs") / "CALIBRATION.md").read_text()) == drop(before["CALIBRATION.md"].decode())
+    # a posterior of other parameters is refused in one line
+    particles = pd.read_csv("docs/posterior/particles.csv").rename(columns={"brief_mean": "brief_mean_cio"})
+    particles.to_csv("docs/posterior/particles.csv", index=False)
+    with pytest.raises(abc.ConfigError, match="not this version's priors"):
+        report.fit_from_folder("docs/posterior")
 
 
 def test_the_report_says_when_the_weights_collapsed() -> None:

@@ -496,19 +496,6 @@ def summary(db: str | Path) -> dict[str, Any]:
             "prior": [p.lo, p.hi],
             "width_ratio": (m["q975"] - m["q025"]) / (0.95 * p.width),  # 95 % interval / the prior's
         }
-    by_name = {p.name: p for p in PRIORS}
-    products = {}
-    for a, b in PRODUCTS:
-        if a not in by_name or b not in by_name:
-            continue
-        m = _marginal(post[a].to_numpy() * post[b].to_numpy(), w)
-        plo, phi = product_prior_interval(by_name[a], by_name[b])
-        products[product_name(a, b)] = {
-            "of": [a, b],
-            **m,
-            "prior_interval": [plo, phi],
-            "width_ratio": (m["q975"] - m["q025"]) / (phi - plo),  # 95 % interval / the prior's
-        }
     return {
         "method": "ABC-SMC (pyabc 0.13), orgsim.calibration.abc",
         # the stored settings hold the generations first asked for; a resume may have added more
@@ -527,8 +514,28 @@ def summary(db: str | Path) -> dict[str, Any]:
         ],
         "effective_sample_size": _ess(w),
         "parameters": params,
-        "products": products,
+        "products": product_summaries(post),
     }
+
+
+def product_summaries(post: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Weighted mean, median and 95 % interval of each product of :data:`PRODUCTS` over a particle
+    table (:func:`posterior`'s), with the product's prior 95 % interval and the width ratio (JSON-ready)."""
+    w = post["weight"].to_numpy()
+    by_name = {p.name: p for p in PRIORS}
+    products = {}
+    for a, b in PRODUCTS:
+        if a not in by_name or b not in by_name:
+            continue
+        m = _marginal(post[a].to_numpy() * post[b].to_numpy(), w)
+        plo, phi = product_prior_interval(by_name[a], by_name[b])
+        products[product_name(a, b)] = {
+            "of": [a, b],
+            **m,
+            "prior_interval": [plo, phi],
+            "width_ratio": (m["q975"] - m["q025"]) / (phi - plo),  # 95 % interval / the prior's
+        }
+    return products
 
 
 def _ess(weights: Any) -> float:
@@ -573,22 +580,34 @@ def write_posterior(
 ) -> dict[str, Path]:
     """The particles (``particles.parquet``, ``particles.csv``) and ``posterior.json`` (:func:`summary`)
     into folder ``out``, those of ``formats`` (keys of :data:`POSTERIOR_FILES`) only."""
-    from orgsim.io import atomic_write
+    _check_posterior_out(out, formats)
+    return write_posterior_files(posterior(db), summary(db), out, formats)
 
+
+def _check_posterior_out(out: str | Path, formats: tuple[str, ...]) -> None:
     unknown = [f for f in formats if f not in POSTERIOR_FILES]
     if unknown or not formats:
         raise ConfigError(f"write_posterior: formats {list(formats)}; choose among {', '.join(POSTERIOR_FILES)}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
+    if Path(out).exists() and not Path(out).is_dir():
         raise ConfigError(f"{out}: exists and is not a folder")
+
+
+def write_posterior_files(
+    post: pd.DataFrame, summ: dict[str, Any], out: str | Path, formats: tuple[str, ...]
+) -> dict[str, Path]:
+    """A particle table and its summary into folder ``out`` as :func:`write_posterior` names them
+    (``formats``: keys of :data:`POSTERIOR_FILES`)."""
+    from orgsim.io import atomic_write
+
+    _check_posterior_out(out, formats)
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    post = posterior(db)
     paths = {k: out / POSTERIOR_FILES[k] for k in POSTERIOR_FILES if k in formats}
     if "parquet" in paths:
         atomic_write(paths["parquet"], lambda fh: post.to_parquet(fh, index=False))
     if "csv" in paths:
         atomic_write(paths["csv"], lambda fh: fh.write(post.to_csv(index=False).encode()))
     if "json" in paths:
-        text = json.dumps(summary(db), indent=2) + "\n"
+        text = json.dumps(summ, indent=2) + "\n"
         atomic_write(paths["json"], lambda fh: fh.write(text.encode()))
     return paths

@@ -146,6 +146,13 @@ def load(path: str | Path) -> Posterior:
     return Posterior(file, tuple(params), values, w / w.sum(), tied)
 
 
+def particles(path: str | Path) -> Any:
+    """The particles table of a posterior (folder or file) as written, weights as stored, after
+    :func:`load`'s checks."""
+    load(path)
+    return _read_table(_particles_file(Path(path)))
+
+
 def _value(name: str, value: float) -> float | int:
     path = dotted_path(name)
     if GROUPS[path[0]].model_fields[path[1]].annotation is int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -625,8 +626,67 @@ def _defaults_lines(summary: dict[str, Any], cal: list[dict[str, Any]]) -> list[
     ]
 
 
+@dataclass(frozen=True)
+class Fit:
+    """What the report needs of a finished fit: its settings, summary (:func:`orgsim.calibration.abc.summary`),
+    last population (:func:`orgsim.calibration.abc.posterior`) and trade-offs (None: not known)."""
+
+    settings: abc.Settings
+    summary: dict[str, Any]
+    post: pd.DataFrame
+    trade_offs: list[dict[str, Any]] | None = None
+
+
+def fit_from_db(db: str | Path) -> Fit:
+    """A fit from its SQLite history."""
+    settings = abc.stored_settings(db)
+    if settings is None:
+        raise abc.ConfigError(f"{db}: no calibration in it")
+    return Fit(settings, abc.summary(db), abc.posterior(db), abc.trade_offs(db))
+
+
+def fit_from_folder(folder: str | Path, docs: str | Path = "docs") -> Fit:
+    """A fit from the posterior folder it wrote (``posterior.json`` and its particles), without its
+    database: what a fresh clone has. The products are computed again from the particles (summaries
+    written before they existed lack them); the trade-offs, which need the last population's summary
+    statistics, are taken from ``<docs>/calibration_posterior.json`` when that record is of the same fit."""
+    from orgsim.calibration import posterior as source
+
+    folder = Path(folder)
+    path = folder / abc.POSTERIOR_FILES["json"]
+    if not path.is_file():
+        raise abc.ConfigError(f"posterior {folder}: no {path.name} in it (written by 'orgsim calibrate --abc')")
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise abc.ConfigError(f"posterior {path}: unreadable JSON: {err}") from None
+    missing = [
+        k
+        for k in ("settings", "parameters", "generations", "tied")
+        if not isinstance(summary, dict) or k not in summary
+    ]
+    if missing:
+        raise abc.ConfigError(f"posterior {path}: not a calibration summary (no {missing[0]!r})")
+    table = source.particles(folder)
+    names = [p.name for p in abc.PRIORS]
+    if sorted(c for c in table.columns if c not in source.NON_PARAMETERS) != sorted(names):
+        raise abc.ConfigError(f"posterior {folder}: its parameters are not this version's priors ({', '.join(names)})")
+    post = table[[*names, *(c for c in source.NON_PARAMETERS if c in table.columns)]]
+    given = summary["settings"]
+    settings = abc.Settings(
+        **{f.name: given.get(f.name) for f in fields(abc.Settings) if f.name in given or f.name == "kernel_scale"}
+    )
+    trade_offs = None
+    record = Path(docs) / "calibration_posterior.json"
+    if record.is_file():
+        old = json.loads(record.read_text(encoding="utf-8"))
+        if old.get("parameters") == summary["parameters"]:
+            trade_offs = old.get("report", {}).get("trade_offs")
+    return Fit(settings, {**summary, "products": abc.product_summaries(post)}, post, trade_offs)
+
+
 def write_report(
-    db: str | Path,
+    db: str | Path | Fit,
     docs: str | Path = "docs",
     *,
     draws: int = 100,
@@ -638,7 +698,7 @@ def write_report(
 ) -> list[Path]:
     """docs/CALIBRATION.md, docs/img/calibration/*.png, docs/calibration_posterior.json and the
     posterior folder (``particles.csv``, ``posterior.json``; ``posterior_out``, default
-    ``<docs>/posterior``) from ``db``."""
+    ``<docs>/posterior``) from ``db``, an ABC history or a :class:`Fit` (:func:`fit_from_folder`)."""
     import sys
 
     import orgsim
@@ -647,11 +707,8 @@ def write_report(
     docs = Path(docs)
     img = docs / "img" / "calibration"
     img.mkdir(parents=True, exist_ok=True)
-    settings = abc.stored_settings(db)
-    if settings is None:
-        raise abc.ConfigError(f"{db}: no calibration in it")
-    summary = abc.summary(db)
-    post = abc.posterior(db)
+    fit = db if isinstance(db, Fit) else fit_from_db(db)
+    settings, summary, post = fit.settings, fit.summary, fit.post
     drawn = draw_particles(post, draws, settings.master_seed)
     thetas = [{p.name: float(r[p.name]) for p in abc.PRIORS} for _, r in drawn.iterrows()]
     extra = list(contrast_scenarios(TARGETS))
@@ -681,7 +738,7 @@ def write_report(
         "contrasts": contrast_parts(pred, others, settings),
         "proposals_total": int(sum(g["proposals"] for g in summary["generations"])),
         "consistency": consistency_rows(),
-        "trade_offs": abc.trade_offs(db),
+        "trade_offs": fit.trade_offs,
         "noise_floor": noise_floor(defaults, float(summary["generations"][-1]["epsilon"])),
     }
     folder = docs / "posterior" if posterior_out is None else Path(posterior_out)
@@ -694,7 +751,7 @@ def write_report(
     record = {**summary, "predictive_checks": checks, "report": meta}
     js = docs / "calibration_posterior.json"
     atomic_write(js, lambda fh: fh.write((json.dumps(record, indent=2) + "\n").encode("utf-8")))
-    written = abc.write_posterior(db, folder, formats=DOCS_POSTERIOR_FORMATS)
+    written = abc.write_posterior_files(post, summary, folder, formats=DOCS_POSTERIOR_FORMATS)
     return [md, js, *paths, *written.values()]
 
 

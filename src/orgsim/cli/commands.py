@@ -372,6 +372,14 @@ def build_parser() -> Parser:
         type=_int_type("draws", 5, 10_000),
         help="posterior draws of the predictive checks with --docs (default: 100)",
     )
+    abc.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="FOLDER",
+        help="write docs/ from a posterior folder a fit wrote (docs/posterior), without its database and\n"
+        "without fitting: the predictive checks run again at the current defaults (after an adoption, or\n"
+        "in a fresh clone, which has no runs/abc/abc.db); implies --docs",
+    )
     p.set_defaults(func=cmd_calibrate)
 
     add_sweep_parsers(sub)
@@ -876,7 +884,20 @@ def _read_calibration() -> dict[str, Any] | None:
 
 
 #: the options of each kind of calibration (those of the other kind are refused)
-_ABC_ONLY = ("population", "generations", "steps", "batch", "workers", "scheduler", "db", "docs", "draws")
+_ABC_ONLY = (
+    "population",
+    "generations",
+    "steps",
+    "batch",
+    "workers",
+    "scheduler",
+    "db",
+    "docs",
+    "draws",
+    "report_from",
+)
+#: the options of the fit itself, which --report-from (no fit) refuses
+_FIT_ONLY = ("population", "generations", "steps", "batch", "db", "out", "reps", "customers")
 _SPINUP_ONLY = ("iterations", "step")
 
 
@@ -899,10 +920,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     given = [k for k in _ABC_ONLY if getattr(args, k) not in (None, False)]
     if not args.abc and given:
-        raise ConfigError(f"calibrate: --{given[0]} needs --abc")
+        raise ConfigError(f"calibrate: --{given[0].replace('_', '-')} needs --abc")
     spin = [k for k in _SPINUP_ONLY if getattr(args, k) is not None]
     if args.abc and spin:
         raise ConfigError(f"calibrate: --{spin[0]} is an option of the spin-up, not of --abc")
+    if args.abc and args.report_from is not None:
+        return _cmd_calibrate_report(args)
     if args.abc:
         return _cmd_calibrate_abc(args)
 
@@ -931,6 +954,34 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(
         f"wrote {out}  (to adopt: set these defaults in src/orgsim/scenario/schema.py and commit as docs/calibration.json)"
     )
+    return 0
+
+
+def _cmd_calibrate_report(args: argparse.Namespace) -> int:
+    from orgsim.extras import require
+    from orgsim.scenario.schema import ConfigError
+
+    require("calibration", what="orgsim calibrate --abc --report-from")
+    fit_opts = [k for k in _FIT_ONLY if getattr(args, k) is not None]
+    if fit_opts:
+        raise ConfigError(f"calibrate: --{fit_opts[0].replace('_', '-')} is an option of the fit, not of --report-from")
+    from orgsim.calibration import report
+
+    fit = report.fit_from_folder(args.report_from, Path("docs"))
+
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    written = report.write_report(
+        fit,
+        Path("docs"),
+        draws=args.draws or 100,
+        workers=args.workers or 1,
+        scheduler=args.scheduler,
+        progress=progress,
+        posterior_out=args.report_from,
+    )
+    print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
