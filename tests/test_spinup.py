@@ -81,3 +81,9 @@ def test_a_held_product_stays_at_its_value_in_every_iteration() -> None:
     for it in cal.iterations:
         assert it.params["coop_cmo_cio"] * it.params["coop_cio_cmo"] == pytest.approx(0.23, abs=2e-4)
     assert cal.as_dict()["held"] == [{"of": ["coop_cmo_cio", "coop_cio_cmo"], "product": 0.23}]
+    # the held pair's drift is recorded, not scored: the score is that of the other targets
+    from orgsim.validation.calibration import _score
+
+    for it in cal.iterations:
+        assert {"coop_cmo_cio", "coop_cio_cmo"} <= set(it.targets)
+        assert it.score == _score({k: v for k, v in it.targets.items() if not k.startswith("coop_")}, free)
