@@ -94,3 +94,18 @@ def test_posterior_defaults_are_the_committed_posteriors_point_estimate():
     for name in spun_up(summary):
         assert source[name] == SRC_CAL, name
     assert set(summary["parameters"]) <= set(estimate) | set(spun_up(summary))
+
+
+def test_the_committed_spin_up_held_what_the_committed_posterior_asks():
+    """docs/calibration.json was run holding exactly the products docs/posterior asks to hold, and its
+    best parameters keep them (orgsim.calibration.defaults.held_products)."""
+    import json
+
+    from orgsim.calibration.defaults import committed, held_products
+
+    held = held_products(committed(ROOT))
+    record = json.loads((ROOT / "docs" / "calibration.json").read_text(encoding="utf-8"))
+    assert record["held"] == [{"of": [a, b], "product": v} for a, b, v in held]
+    best = record["best"]["params"]
+    for a, b, v in held:
+        assert best[a] * best[b] == pytest.approx(v, abs=2e-4), (a, b)

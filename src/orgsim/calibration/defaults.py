@@ -19,7 +19,7 @@ The rule, fixed before it was first applied (and not changed after seeing what i
   weighted posterior median (:func:`held_products`): it moves the pair toward stationarity only
   along that product. Added after the reach fit's adoption, when its spin-up had set the product to
   0.506 against a posterior 95 % interval of [0.017, 0.446] (docs/ODD.md section 8, commit 08e282f,
-  written before this was built); it applies from the next adoption on.
+  written before this was built); applied by re-adopting that fit (0.2313 held).
 
 **Is it a fixed point?** (fixed before the first refit in an adopted context was compared, and not
 changed after.) The fit runs with every parameter outside the priors at the shipped defaults, and the

@@ -275,7 +275,8 @@ def build_parser() -> Parser:
         "The result does not depend on --workers or --scheduler.",
         epilog="examples:\n  orgsim calibrate --out /tmp/cal.json\n"
         "  orgsim calibrate --abc --workers 2 --docs   (the committed calibration: runs/abc, then docs/)\n"
-        "  orgsim calibrate --abc --population 100 --generations 4 --workers 2 --out runs/abc-small",
+        "  orgsim calibrate --abc --population 100 --generations 4 --workers 2 --out runs/abc-small\n"
+        "  orgsim calibrate --abc --report-from docs/posterior --workers 2   (docs/ from the committed posterior, no fit)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(

@@ -182,14 +182,14 @@ class LeverParams(_Group):
 class ExecutiveParams(_Group):
     """Executive dispositions at the start (drawn per firm)."""
 
-    influence_cmo: float = P(0.2255, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
-    influence_cio: float = P(0.3459, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
-    influence_cfo: float = P(0.4286, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
+    influence_cmo: float = P(0.216, "share", SRC_CAL, "CMO's initial influence share", gt=0.0, lt=1.0)
+    influence_cio: float = P(0.3494, "share", SRC_CAL, "CIO's initial influence share", gt=0.0, lt=1.0)
+    influence_cfo: float = P(0.4346, "share", SRC_CAL, "CFO's initial influence share", gt=0.0, lt=1.0)
     coop_cmo_cio: float = P(
-        0.9783, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
+        0.7142, "probability", SRC_CAL, "mean propensity of the CMO to work with the CIO", ge=0.0, le=1.0
     )
     coop_cio_cmo: float = P(
-        0.5168, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
+        0.3239, "probability", SRC_CAL, "mean propensity of the CIO to work with the CMO", ge=0.0, le=1.0
     )
     coop_cmo_cfo: float = P(
         0.3097,
@@ -262,7 +262,7 @@ class FirmParams(_Group):
 
     variable_cost: float = P(0.6, "share", SRC_ASSUMED, "variable cost as a share of revenue", ge=0.0, lt=1.0)
     start_share_marketing: float = P(
-        0.7307,
+        0.7139,
         "share",
         SRC_CAL,
         "CMO's share of the first budget (campaigns and marketing technology)",
@@ -270,19 +270,19 @@ class FirmParams(_Group):
         lt=1.0,
     )
     start_share_finance: float = P(
-        0.0593, "share", SRC_CAL, "CFO's share of the first budget; IT gets the rest", gt=0.0, lt=1.0
+        0.0539, "share", SRC_CAL, "CFO's share of the first budget; IT gets the rest", gt=0.0, lt=1.0
     )
     tech_claim_max: float = P(
         0.7664, "share", SRC_POST, "largest share of its budget the CMO wants for marketing technology", ge=0.0, le=1.0
     )
     quality_start: float = P(0.6, "0..1", SRC_ASSUMED, "initial product/operations quality", ge=0.0, le=1.0)
     quality_growth: float = P(
-        2.8012, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
+        2.5314, "1/spend", SRC_CAL, "quality built per unit of core-IT spend intensity", ge=0.0, le=10.0
     )
     quality_decay: float = P(0.05, "1/quarter", SRC_ASSUMED, "quality depreciation", ge=0.0, le=1.0)
     integration_start: float = P(0.5, "0..1", SRC_ASSUMED, "initial data integration (1 - silo index)", ge=0.0, le=1.0)
     integration_growth: float = P(
-        17.8665,
+        24.2446,
         "1/spend",
         SRC_CAL,
         "integration built per unit of governed marketing-IT spend intensity",
@@ -295,7 +295,7 @@ class FirmParams(_Group):
     )
     analytics_start: float = P(0.2, "0..1", SRC_ASSUMED, "initial analytics capability", ge=0.0, le=1.0)
     analytics_growth: float = P(
-        0.8343,
+        0.9256,
         "1/spend",
         SRC_CAL,
         "analytics built per unit of marketing-technology spend on integrated data",
@@ -308,7 +308,7 @@ class FirmParams(_Group):
     )
     experience_start: float = P(0.4, "0..1", SRC_ASSUMED, "initial customer experience", ge=0.0, le=1.0)
     experience_growth: float = P(
-        1.2598, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
+        1.3212, "1/spend", SRC_CAL, "experience built per unit of effective campaign spend intensity", ge=0.0, le=20.0
     )
     experience_decay: float = P(0.06, "1/quarter", SRC_ASSUMED, "experience depreciation", ge=0.0, le=1.0)
     analytics_leverage: float = P(
