@@ -457,6 +457,27 @@ def test_the_report_from_the_posterior_folder_is_the_report_from_the_database(
         report.fit_from_folder("docs/posterior")
 
 
+@pytest.mark.slow
+def test_the_committed_report_is_what_the_committed_posterior_gives_today(tmp_path: Path) -> None:
+    """docs/CALIBRATION.md is what ``orgsim calibrate --abc --report-from docs/posterior`` writes from the
+    committed posterior at today's defaults (its Generated line aside): a default, target or statistic
+    changed without regenerating the report fails here (about a minute on 2 cores)."""
+    import shutil
+
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs" / "posterior", docs / "posterior")
+    shutil.copy(ROOT / "docs" / "calibration_posterior.json", docs / "calibration_posterior.json")
+    committed = json.loads((ROOT / "docs" / "calibration_posterior.json").read_text(encoding="utf-8"))
+    fit = report.fit_from_folder(docs / "posterior", docs)
+    report.write_report(fit, docs, draws=committed["report"]["draws"], workers=2, command="test")
+    drop = lambda text: [ln for ln in text.splitlines() if not ln.startswith("Generated ")]  # noqa: E731
+    fresh = drop((docs / "CALIBRATION.md").read_text(encoding="utf-8"))
+    assert fresh == drop((ROOT / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")), (
+        "docs/CALIBRATION.md is stale: orgsim calibrate --abc --report-from docs/posterior --workers 2"
+    )
+    assert (docs / "posterior" / "posterior.json").read_bytes() == (ROOT / "docs/posterior/posterior.json").read_bytes()
+
+
 def test_the_report_says_when_the_weights_collapsed() -> None:
     def summary(last: float, path: list[float]) -> dict:
         gens = [{"t": t, "effective_sample_size": e} for t, e in enumerate(path)]
