@@ -653,6 +653,10 @@ def fit_from_folder(folder: str | Path, docs: str | Path = "docs") -> Fit:
     from orgsim.calibration import posterior as source
 
     folder = Path(folder)
+    if not folder.is_dir():
+        raise abc.ConfigError(
+            f"posterior {folder}: no such folder (a posterior folder, as 'orgsim calibrate --abc' writes)"
+        )
     path = folder / abc.POSTERIOR_FILES["json"]
     if not path.is_file():
         raise abc.ConfigError(f"posterior {folder}: no {path.name} in it (written by 'orgsim calibrate --abc')")
@@ -678,10 +682,12 @@ def fit_from_folder(folder: str | Path, docs: str | Path = "docs") -> Fit:
     )
     trade_offs = None
     record = Path(docs) / "calibration_posterior.json"
-    if record.is_file():
-        old = json.loads(record.read_text(encoding="utf-8"))
-        if old.get("parameters") == summary["parameters"]:
-            trade_offs = old.get("report", {}).get("trade_offs")
+    try:
+        old = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        old = {}  # an unreadable record: the trade-offs are not known, the rest of the report is
+    if isinstance(old, dict) and old.get("parameters") == summary["parameters"]:
+        trade_offs = old.get("report", {}).get("trade_offs")
     return Fit(settings, {**summary, "products": abc.product_summaries(post)}, post, trade_offs)
 
 
