@@ -117,12 +117,12 @@ EFFORT = np.array([[0.5, 0.2, 0.3], [1.0, 0.8, 0.1], [0.0, 0.4, 0.9]])
 
 
 def _round(domain, influence=INFLUENCE[0], effort=EFFORT[0], p=BASE, *, revenue=100.0, roi=0.3, trust=0.2,
-           governed=0.5, analytics=0.2, experience=0.4, pressure=0.5):  # fmt: skip
+           joint=0.5, analytics=0.2, experience=0.4, pressure=0.5):  # fmt: skip
     """One budget round: (money lines, domain after)."""
     domain = np.array(domain, dtype=float)
     money = np.full(len(budget.LINES), np.nan)
     budget.budget_round(
-        revenue, domain, np.asarray(influence, float), np.asarray(effort, float), roi, trust, governed, analytics,
+        revenue, domain, np.asarray(influence, float), np.asarray(effort, float), roi, trust, joint, analytics,
         experience, pressure, p, money,
     )  # fmt: skip
     return money, domain
@@ -149,18 +149,16 @@ def test_budget_round_conserves_money_and_keeps_domain_on_simplex(contest, conte
     eff=st.lists(st.floats(0.0, 1.0), min_size=3, max_size=3),
     contested=st.floats(0.0, 1.0),
     trust=st.floats(0.0, 1.0),
-    governed=st.floats(0.0, 1.0),
+    joint=st.floats(0.0, 1.0),
     contest=st.booleans(),
     shadow_on=st.booleans(),
     cap=st.floats(0.0, 1.0),
     pressure=st.floats(0.0, 1.0),
 )
-def test_budget_round_conservation_property(
-    old, inf, eff, contested, trust, governed, contest, shadow_on, cap, pressure
-):
+def test_budget_round_conservation_property(old, inf, eff, contested, trust, joint, contest, shadow_on, cap, pressure):
     old = np.array(old) / sum(old)
     p = BASE._replace(contest=contest, contested=contested, shadow_on=shadow_on, shadow_cap=cap)
-    money, domain = _round(old, inf, eff, p, trust=trust, governed=governed, pressure=pressure)
+    money, domain = _round(old, inf, eff, p, trust=trust, joint=joint, pressure=pressure)
     assert money[PARTS].sum() == pytest.approx(money[0])
     assert np.all(money >= -1e-9)
     assert domain.sum() == pytest.approx(1.0)
@@ -271,8 +269,8 @@ def _allocate(b, domain, lost, claim, joint, cap, shadow_on=True, reach=1.0) -> 
 @pytest.mark.parametrize("shadow_on", [True, False])
 @pytest.mark.parametrize("cap", [0.0, 0.1, 0.5, 1.0])
 def test_allocate_parts_sum_to_budget(shadow_on, cap, reach):
-    for b, domain, lost, claim, governed in zip(*_inputs(), strict=True):
-        m = _allocate(b, domain, lost, claim, governed, cap, shadow_on, reach)
+    for b, domain, lost, claim, joint in zip(*_inputs(), strict=True):
+        m = _allocate(b, domain, lost, claim, joint, cap, shadow_on, reach)
         assert m[0] == b
         assert m[PARTS].sum() == pytest.approx(b)
         assert np.all(m >= -1e-12)
@@ -284,8 +282,8 @@ def test_allocate_parts_sum_to_budget(shadow_on, cap, reach):
 
 @pytest.mark.parametrize("cap", [0.0, 0.05, 0.2, 1.0])
 def test_allocate_shadow_capped(cap):
-    for b, domain, lost, claim, governed in zip(*_inputs(seed=3), strict=True):
-        m = _allocate(b, domain, lost, claim, governed, cap)
+    for b, domain, lost, claim, joint in zip(*_inputs(seed=3), strict=True):
+        m = _allocate(b, domain, lost, claim, joint, cap)
         cmo_money = domain[CMO] * b
         assert m[4] <= cap * cmo_money + 1e-12
         # what the cap blocks goes back to campaigns, not to IT
@@ -333,8 +331,8 @@ def test_allocate_fully_governed_has_no_shadow():
 
 
 def test_allocate_shadow_not_allowed():
-    for b, domain, lost, claim, governed in zip(*_inputs(), strict=True):
-        m = _allocate(b, domain, lost, claim, governed, 1.0, shadow_on=False)
+    for b, domain, lost, claim, joint in zip(*_inputs(), strict=True):
+        m = _allocate(b, domain, lost, claim, joint, 1.0, shadow_on=False)
         assert m[4] == 0.0
         assert m[3] == pytest.approx(claim * domain[CMO] * b)
         assert m[PARTS].sum() == pytest.approx(b)
