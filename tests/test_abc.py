@@ -424,6 +424,11 @@ def test_the_report_writes_the_posterior_folder(tmp_path: Path, monkeypatch: pyt
         abc.run_abc(small, db)
 
 
+def _without_generated_line(text: str) -> list[str]:
+    """A report's lines but its 'Generated ...' line (date, command, commit)."""
+    return [ln for ln in text.splitlines() if not ln.startswith("Generated ")]
+
+
 @pytest.mark.slow
 def test_the_report_from_the_posterior_folder_is_the_report_from_the_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -448,8 +453,9 @@ def test_the_report_from_the_posterior_folder_is_the_report_from_the_database(
         record["report"].pop(key), again["report"].pop(key)
     assert again["report"].pop("fixed_point")["same_posterior"]  # the folder's own posterior: no section
     assert again == record  # the same checks, trade-offs and noise floor
-    drop = lambda text: [ln for ln in text.splitlines() if not ln.startswith("Generated ")]  # noqa: E731
-    assert drop((Path("docs") / "CALIBRATION.md").read_text()) == drop(before["CALIBRATION.md"].decode())
+    assert _without_generated_line((Path("docs") / "CALIBRATION.md").read_text()) == _without_generated_line(
+        before["CALIBRATION.md"].decode()
+    )
     # a posterior of other parameters is refused in one line
     particles = pd.read_csv("docs/posterior/particles.csv").rename(columns={"brief_mean": "brief_mean_cio"})
     particles.to_csv("docs/posterior/particles.csv", index=False)
@@ -470,9 +476,8 @@ def test_the_committed_report_is_what_the_committed_posterior_gives_today(tmp_pa
     committed = json.loads((ROOT / "docs" / "calibration_posterior.json").read_text(encoding="utf-8"))
     fit = report.fit_from_folder(docs / "posterior", docs)
     report.write_report(fit, docs, draws=committed["report"]["draws"], workers=2, command="test")
-    drop = lambda text: [ln for ln in text.splitlines() if not ln.startswith("Generated ")]  # noqa: E731
-    fresh = drop((docs / "CALIBRATION.md").read_text(encoding="utf-8"))
-    assert fresh == drop((ROOT / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")), (
+    fresh = _without_generated_line((docs / "CALIBRATION.md").read_text(encoding="utf-8"))
+    assert fresh == _without_generated_line((ROOT / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")), (
         "docs/CALIBRATION.md is stale: orgsim calibrate --abc --report-from docs/posterior --workers 2"
     )
     assert (docs / "posterior" / "posterior.json").read_bytes() == (ROOT / "docs/posterior/posterior.json").read_bytes()

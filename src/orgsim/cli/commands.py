@@ -958,6 +958,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(message: str) -> None:
+    """A calibration's progress line, on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _cmd_calibrate_report(args: argparse.Namespace) -> int:
     from orgsim.extras import require
     from orgsim.scenario.schema import ConfigError
@@ -970,16 +975,13 @@ def _cmd_calibrate_report(args: argparse.Namespace) -> int:
 
     fit = report.fit_from_folder(args.report_from, Path("docs"))
 
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
     written = report.write_report(
         fit,
         Path("docs"),
         draws=args.draws or 100,
         workers=args.workers or 1,
         scheduler=args.scheduler,
-        progress=progress,
+        progress=_say,
         posterior_out=args.report_from,
     )
     print("wrote " + ", ".join(str(p) for p in written))
@@ -1012,10 +1014,7 @@ def _cmd_calibrate_abc(args: argparse.Namespace) -> int:
         batch=args.batch,
     )
 
-    def progress(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    result = abc.run_abc(settings, db, workers=workers, scheduler=args.scheduler, progress=progress)
+    result = abc.run_abc(settings, db, workers=workers, scheduler=args.scheduler, progress=_say)
     paths = abc.write_posterior(db, out)
     summary = abc.summary(db)
     c = result.counters
@@ -1036,7 +1035,7 @@ def _cmd_calibrate_abc(args: argparse.Namespace) -> int:
         from orgsim.calibration import report
 
         written = report.write_report(
-            db, Path("docs"), draws=args.draws or 100, workers=workers, scheduler=args.scheduler, progress=progress
+            db, Path("docs"), draws=args.draws or 100, workers=workers, scheduler=args.scheduler, progress=_say
         )
         print("wrote " + ", ".join(str(p) for p in written))
         print(
